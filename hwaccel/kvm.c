@@ -118,6 +118,7 @@ static int kvm_create(struct machine *m, void **state)
     }
     k->has_readonly_mem = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
     k->has_xcrs = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0;
+    k->has_xsave = ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) > 0;
     if (ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
         fprintf(stderr, "vx86: kvm: the host KVM lacks KVM_CAP_IMMEDIATE_EXIT\n");
         err = -ENOTSUP;

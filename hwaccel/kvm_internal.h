@@ -25,6 +25,7 @@ struct kvm_engine {
     atomic_bool kick_pending;
     bool has_readonly_mem;
     bool has_xcrs;
+    bool has_xsave;
     uint32_t msr_list[64];
     unsigned msr_count;
 };

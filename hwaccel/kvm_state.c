@@ -87,6 +87,90 @@ static void seg_from_kvm(const struct kvm_segment *k, struct x86_segment *s)
     s->unusable = k->unusable;
 }
 
+/* FPU/SSE state goes through the XSAVE area when KVM has it: its legacy
+ * region is the FXSAVE image, and marking x87 and SSE present in XSTATE_BV
+ * makes every field (MXCSR included) load as given. KVM_SET_FPU is the
+ * fallback for hosts without KVM_CAP_XSAVE. */
+static void fxsave_image_from_fpu(uint8_t *img, const struct x86_fpu *f)
+{
+    memcpy(img + 0, &f->fcw, 2);
+    memcpy(img + 2, &f->fsw, 2);
+    img[4] = f->ftw;
+    memcpy(img + 6, &f->fop, 2);
+    memcpy(img + 8, &f->fip, 8);
+    memcpy(img + 16, &f->fdp, 8);
+    memcpy(img + 24, &f->mxcsr, 4);
+    uint32_t mask = 0xffff;
+    memcpy(img + 28, &mask, 4);
+    memcpy(img + 32, f->st, sizeof(f->st));
+    memcpy(img + 160, f->xmm, sizeof(f->xmm));
+}
+
+static void fxsave_image_to_fpu(const uint8_t *img, struct x86_fpu *f)
+{
+    memcpy(&f->fcw, img + 0, 2);
+    memcpy(&f->fsw, img + 2, 2);
+    f->ftw = img[4];
+    memcpy(&f->fop, img + 6, 2);
+    memcpy(&f->fip, img + 8, 8);
+    memcpy(&f->fdp, img + 16, 8);
+    memcpy(&f->mxcsr, img + 24, 4);
+    memcpy(f->st, img + 32, sizeof(f->st));
+    memcpy(f->xmm, img + 160, sizeof(f->xmm));
+}
+
+static int kvm_fpu_put(struct kvm_engine *k, const struct x86_fpu *f)
+{
+    if (k->has_xsave) {
+        struct kvm_xsave xs;
+        if (ioctl(k->vcpu_fd, KVM_GET_XSAVE, &xs) < 0)
+            return -errno;
+        uint8_t *img = (uint8_t *)xs.region;
+        fxsave_image_from_fpu(img, f);
+        uint64_t bv;
+        memcpy(&bv, img + 512, 8);
+        bv |= 3; /* x87 and SSE components hold the values just written */
+        memcpy(img + 512, &bv, 8);
+        return ioctl(k->vcpu_fd, KVM_SET_XSAVE, &xs) < 0 ? -errno : 0;
+    }
+    struct kvm_fpu fpu;
+    memset(&fpu, 0, sizeof(fpu));
+    memcpy(fpu.fpr, f->st, sizeof(fpu.fpr));
+    fpu.fcw = f->fcw;
+    fpu.fsw = f->fsw;
+    fpu.ftwx = f->ftw;
+    fpu.last_opcode = f->fop;
+    fpu.last_ip = f->fip;
+    fpu.last_dp = f->fdp;
+    memcpy(fpu.xmm, f->xmm, sizeof(fpu.xmm));
+    fpu.mxcsr = f->mxcsr;
+    return ioctl(k->vcpu_fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
+}
+
+static int kvm_fpu_get(struct kvm_engine *k, struct x86_fpu *f)
+{
+    if (k->has_xsave) {
+        struct kvm_xsave xs;
+        if (ioctl(k->vcpu_fd, KVM_GET_XSAVE, &xs) < 0)
+            return -errno;
+        fxsave_image_to_fpu((const uint8_t *)xs.region, f);
+        return 0;
+    }
+    struct kvm_fpu fpu;
+    if (ioctl(k->vcpu_fd, KVM_GET_FPU, &fpu) < 0)
+        return -errno;
+    memcpy(f->st, fpu.fpr, sizeof(f->st));
+    f->fcw = fpu.fcw;
+    f->fsw = fpu.fsw;
+    f->ftw = fpu.ftwx;
+    f->fop = fpu.last_opcode;
+    f->fip = fpu.last_ip;
+    f->fdp = fpu.last_dp;
+    memcpy(f->xmm, fpu.xmm, sizeof(f->xmm));
+    f->mxcsr = fpu.mxcsr;
+    return 0;
+}
+
 int kvm_state_put(struct kvm_engine *k, const struct x86_cpu *cpu)
 {
     struct kvm_regs regs = {
@@ -125,19 +209,9 @@ int kvm_state_put(struct kvm_engine *k, const struct x86_cpu *cpu)
     if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
         return -errno;
 
-    struct kvm_fpu fpu;
-    memset(&fpu, 0, sizeof(fpu));
-    memcpy(fpu.fpr, cpu->fpu.st, sizeof(fpu.fpr));
-    fpu.fcw = cpu->fpu.fcw;
-    fpu.fsw = cpu->fpu.fsw;
-    fpu.ftwx = cpu->fpu.ftw;
-    fpu.last_opcode = cpu->fpu.fop;
-    fpu.last_ip = cpu->fpu.fip;
-    fpu.last_dp = cpu->fpu.fdp;
-    memcpy(fpu.xmm, cpu->fpu.xmm, sizeof(fpu.xmm));
-    fpu.mxcsr = cpu->fpu.mxcsr;
-    if (ioctl(k->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
-        return -errno;
+    int r = kvm_fpu_put(k, &cpu->fpu);
+    if (r < 0)
+        return r;
 
     if (k->has_xcrs) {
         struct kvm_xcrs xcrs;
@@ -169,8 +243,8 @@ int kvm_state_put(struct kvm_engine *k, const struct x86_cpu *cpu)
         msrs.e[i].data = *kvm_msr_slot(&mcopy, k->msr_list[i]);
     }
     msrs.hdr.nmsrs = k->msr_count;
-    int n = ioctl(k->vcpu_fd, KVM_SET_MSRS, &msrs);
-    if (n < 0)
+    r = ioctl(k->vcpu_fd, KVM_SET_MSRS, &msrs);
+    if (r < 0)
         return -errno;
 
     struct kvm_vcpu_events ev;
@@ -234,18 +308,9 @@ int kvm_state_get(struct kvm_engine *k, struct x86_cpu *cpu)
     cpu->efer = sregs.efer;
     cpu->apic_base = sregs.apic_base;
 
-    struct kvm_fpu fpu;
-    if (ioctl(k->vcpu_fd, KVM_GET_FPU, &fpu) < 0)
-        return -errno;
-    memcpy(cpu->fpu.st, fpu.fpr, sizeof(cpu->fpu.st));
-    cpu->fpu.fcw = fpu.fcw;
-    cpu->fpu.fsw = fpu.fsw;
-    cpu->fpu.ftw = fpu.ftwx;
-    cpu->fpu.fop = fpu.last_opcode;
-    cpu->fpu.fip = fpu.last_ip;
-    cpu->fpu.fdp = fpu.last_dp;
-    memcpy(cpu->fpu.xmm, fpu.xmm, sizeof(cpu->fpu.xmm));
-    cpu->fpu.mxcsr = fpu.mxcsr;
+    int r = kvm_fpu_get(k, &cpu->fpu);
+    if (r < 0)
+        return r;
 
     if (k->has_xcrs) {
         struct kvm_xcrs xcrs;
