@@ -191,8 +191,7 @@ static bool e820_find_ram_top(const struct e820_map *map, uint64_t low, uint64_t
     return found;
 }
 
-/* Bytes of RAM that continue without a hole from addr. */
-static uint64_t e820_ram_extent(const struct e820_map *map, uint64_t addr)
+uint64_t linux_boot_e820_ram_extent(const struct e820_map *map, uint64_t addr)
 {
     uint64_t cur = addr;
     for (;;) {
@@ -444,7 +443,7 @@ int linux_boot_load(struct machine *m, const char *kernel_path, const char *init
         put32(e + 16, m->e820.entries[i].type);
     }
     /* Old memory-size fields, for kernels that look before the e820 map. */
-    uint64_t ext_k = e820_ram_extent(&m->e820, 0x100000) >> 10;
+    uint64_t ext_k = linux_boot_e820_ram_extent(&m->e820, 0x100000) >> 10;
     if (ext_k > UINT32_MAX)
         ext_k = UINT32_MAX;
     put32(bp + BP_ALT_MEM_K, (uint32_t)ext_k);

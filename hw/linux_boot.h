@@ -50,6 +50,9 @@ int linux_boot_read_file(const char *path, uint8_t **buf, size_t *len, char *err
 /* True when [addr, addr+size) is covered by e820 RAM entries. */
 bool linux_boot_e820_is_ram(const struct e820_map *map, uint64_t addr, uint64_t size);
 
+/* Bytes of RAM that continue without a hole from addr (0 when addr is not RAM). */
+uint64_t linux_boot_e820_ram_extent(const struct e820_map *map, uint64_t addr);
+
 /* Lowest address >= from, aligned to align (a power of two), where
  * [addr, addr+size) is e820 RAM and ends at or below limit; returns false
  * when there is none. */
