@@ -687,6 +687,13 @@ void lapic_destroy(struct lapic *l)
     free(l);
 }
 
+void lapic_set_eoi_broadcast(struct lapic *l, void (*fn)(void *opaque, uint8_t vector),
+                             void *opaque)
+{
+    l->cfg.eoi_broadcast = fn;
+    l->cfg.eoi_opaque = opaque;
+}
+
 static bool cpu_intr_pending(void *opaque)
 {
     return lapic_intr_pending(opaque);

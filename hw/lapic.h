@@ -89,6 +89,11 @@ struct lapic *lapic_create(struct machine *m, const struct lapic_config *cfg);
  * reset hook stays registered). */
 void lapic_destroy(struct lapic *l);
 
+/* Sets or replaces the EOI-broadcast callback after creation, for boards
+ * that create the I/O APIC after the local APIC it delivers to. */
+void lapic_set_eoi_broadcast(struct lapic *l, void (*fn)(void *opaque, uint8_t vector),
+                             void *opaque);
+
 /* Points m->intr_pending / m->intr_ack / m->intr_opaque at this APIC. */
 void lapic_connect_cpu(struct lapic *l);
 
