@@ -257,6 +257,53 @@ START_TEST(loads_aout_kludge_kernel)
 }
 END_TEST
 
+static void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)v); wr32(p + 4, (uint32_t)(v >> 32)); }
+
+/* ELF64 kernel linked in the top 2 GiB, loaded at 1 MiB by p_paddr, with a
+ * 32-bit entry reached through the segment's physical address. */
+START_TEST(loads_elf64_kernel)
+{
+    setup_machine();
+    static uint8_t f[0x2000];
+    memset(f, 0, sizeof(f));
+    memcpy(f, "\x7f" "ELF", 4);
+    f[4] = 2; /* ELFCLASS64 */
+    f[5] = 1;
+    f[6] = 1;
+    wr16(f + 16, 2);
+    wr16(f + 18, 62); /* EM_X86_64 */
+    wr32(f + 20, 1);
+    wr64(f + 24, 0xffffffff80100020ull);
+    wr64(f + 32, 64); /* e_phoff */
+    wr16(f + 52, 64);
+    wr16(f + 54, 56);
+    wr16(f + 56, 1);
+    uint8_t *ph = f + 64;
+    wr32(ph, 1);
+    wr32(ph + 4, 5);
+    wr64(ph + 8, 0x1000);                  /* p_offset */
+    wr64(ph + 16, 0xffffffff80100000ull);  /* p_vaddr */
+    wr64(ph + 24, 0x100000);               /* p_paddr */
+    wr64(ph + 32, 0x400);                  /* p_filesz */
+    wr64(ph + 40, 0x1400);                 /* p_memsz */
+    put_mb_header(f + 0x200, 0x2);
+    for (size_t i = 0; i < 0x400; i++)
+        f[0x1000 + i] = pattern(i, 7);
+    char *kernel = write_temp(f, sizeof(f));
+    memset(ram + 0x100000, 0xee, 0x2000);
+    char err[256] = "";
+    ck_assert_int_eq(multiboot_load(&m, kernel, NULL, NULL, err, sizeof(err)), 0);
+    ck_assert_mem_eq(ram + 0x100000, f + 0x1000, 0x400);
+    for (size_t i = 0x400; i < 0x1400; i++)
+        ck_assert_uint_eq(ram[0x100000 + i], 0);
+    ck_assert_uint_eq(ram[0x101400], 0xee);
+    ck_assert_uint_eq(m.cpu.rip, 0x100020);
+    ck_assert_uint_eq(m.cpu.regs[R_RAX], 0x2BADB002u);
+    remove_temp(kernel);
+    teardown_machine();
+}
+END_TEST
+
 START_TEST(detects_header_within_8k)
 {
     static uint8_t buf[12000];
@@ -347,6 +394,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, loads_elf_kernel_modules_and_info);
     tcase_add_test(tc, loads_aout_kludge_kernel);
+    tcase_add_test(tc, loads_elf64_kernel);
     tcase_add_test(tc, detects_header_within_8k);
     tcase_add_test(tc, reports_errors);
     suite_add_tcase(s, tc);
