@@ -1,7 +1,5 @@
-/* 8254 PIT after the Intel 8254 datasheet, plus the PC's port 0x61. Counter
- * values and OUT levels are functions of the virtual clock (ticks of the
- * 1.193182 MHz input since the counting element was loaded), so nothing runs
- * per tick; counter 0 arms one vtimer for each change of OUT to drive IRQ0. */
+/* 8254 PIT (Intel 8254 datasheet) and the PC's port 0x61, with counts and OUT
+ * levels computed from the virtual clock rather than stepped per tick. */
 #include "hw/i8254.h"
 
 #include <stdlib.h>
@@ -66,6 +64,9 @@ struct pit_counter {
     struct vtimer timer;
 };
 
+/* Counting-element state is kept as (load tick, count) so any later value is
+ * a formula of the current tick; counter 0 arms its vtimer only for the next
+ * change of OUT, which is what IRQ0 needs. */
 struct pit {
     struct machine *m;
     struct pit_counter ctr[3];

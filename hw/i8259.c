@@ -1,6 +1,5 @@
-/* 8259A master/slave pair and the PIIX3 ELCR, after the Intel 8259A datasheet:
- * ICW1-4 initialisation, OCW1-3, priority resolution with rotation, cascade,
- * poll mode, special mask and special fully nested modes, auto-EOI. */
+/* 8259A master/slave pair (Intel 8259A datasheet) and the PIIX3 ELCR: ICWs,
+ * OCWs, rotation, cascade, poll, special mask and fully nested modes, AEOI. */
 #include "hw/i8259.h"
 
 #include <stdlib.h>
