@@ -105,7 +105,10 @@ static int bios_load(struct pc_memory *pm, const char *path, char *err, size_t e
     }
     size_t size = (size_t)st.st_size;
     size_t padded = (size + 0xffff) & ~(size_t)0xffff;
-    pm->bios = calloc(1, padded);
+    /* Page-aligned: KVM maps it straight into the guest as a memory slot. */
+    pm->bios = aligned_alloc(4096, padded);
+    if (pm->bios)
+        memset(pm->bios, 0, padded);
     if (!pm->bios) {
         close(fd);
         snprintf(err, err_len, "out of memory for the BIOS image");
@@ -186,7 +189,7 @@ int pc_memory_init(struct machine *m, struct pc_memory *pm, uint64_t ram_size,
     e820_init(&m->e820);
     e820_add(&m->e820, 0, 0x9fc00, E820_RAM);
     e820_add(&m->e820, 0x9fc00, 0x400, E820_RESERVED); /* EBDA */
-    e820_add(&m->e820, 0xf0000, 0x10000, E820_RESERVED);
+    e820_add(&m->e820, 0xe0000, 0x20000, E820_RESERVED); /* BIOS area: ROM or ACPI tables */
     if (m->ram_below_4g > 0x100000)
         e820_add(&m->e820, 0x100000, m->ram_below_4g - 0x100000, E820_RAM);
     if (pm->bios)

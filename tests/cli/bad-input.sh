@@ -15,7 +15,7 @@ check() {
   out=$(timeout 20 "$VX86" "$@" 2>&1 </dev/null)
   st=$?
   lines=$(printf '%s\n' "$out" | grep -c .)
-  if [ "$st" != 2 ] || [ "$lines" != 1 ] || ! printf '%s' "$out" | grep -qi -- "$expect"; then
+  if [ "$st" != 2 ] || [ "$lines" != 1 ] || ! printf '%s' "$out" | grep -qiE -- "$expect"; then
     echo "FAIL: vx86 $*: status $st, output:"; printf '%s\n' "$out" | sed 's/^/    /'
     fail=$((fail+1))
   else
@@ -32,7 +32,7 @@ check "not a memory size" -m lots
 check "SMP" -smp 2
 check "cannot open" -kernel "$T/does-not-exist"
 check "not a bzImage" -kernel "$T/notakernel"
-check "not a bzImage" -kernel "$T/empty"
+check "too small" -kernel "$T/empty"
 check "cannot open BIOS" -bios "$T/does-not-exist"
 check "size 0" -bios "$T/empty"
 check "needs -kernel" -initrd "$T/notakernel"
@@ -42,6 +42,6 @@ check "unexpected argument" disk.img
 check "unknown log item" -d nonsense
 # A file that cannot be read: only meaningful when not running as root.
 if [ "$(id -u)" != 0 ]; then check "cannot open" -kernel "$T/unreadable"; fi
-check "cannot open" -kernel "$T"
+check "cannot (open|read).*directory" -kernel "$T"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,0 +1,236 @@
+/* The i440FX PC board: creates every device in order, wires interrupt lines
+ * (ISA IRQs to both the 8259 pair and the IOAPIC, the PIC into the LAPIC's
+ * LINT0), fills firmware configuration, and boots firmware or a kernel. */
+#include "hw/pc.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw/acpi_tables.h"
+#include "hw/chardev.h"
+#include "hw/debug_exit.h"
+#include "hw/debugcon.h"
+#include "hw/fw_cfg.h"
+#include "hw/i440fx.h"
+#include "hw/i8042.h"
+#include "hw/i8254.h"
+#include "hw/i8259.h"
+#include "hw/ioapic.h"
+#include "hw/lapic.h"
+#include "hw/linux_boot.h"
+#include "hw/machine.h"
+#include "hw/mc146818.h"
+#include "hw/multiboot.h"
+#include "hw/pc_memory.h"
+#include "hw/pci.h"
+#include "hw/piix3.h"
+#include "hw/piix4_pm.h"
+#include "hw/port92.h"
+#include "hw/postcode.h"
+#include "hw/uart16550.h"
+
+#define PC_ACPI_RSDP_GPA 0xe0000ull
+#define PC_ACPI_TABLES_GPA 0xe0100ull
+#define PC_ACPI_TABLES_END 0x100000ull
+
+struct pc_board {
+    struct pc_config cfg;
+    struct pc_memory mem;
+    struct pic *pic;
+    struct pit *pit;
+    struct rtc *rtc;
+    struct uart *com1;
+    struct i8042 *kbc;
+    struct port92 *port92;
+    struct postcode *postcode;
+    struct debug_exit *debug_exit;
+    struct debugcon *debugcon;
+    struct pci_bus *pci;
+    struct i440fx *northbridge;
+    struct piix3 *southbridge;
+    struct piix4_pm *pm;
+    struct fw_cfg *fw_cfg;
+    struct lapic *lapic;
+    struct ioapic *ioapic;
+    struct irq_line isa_irq[16];
+};
+
+/* An ISA interrupt reaches both controllers; the OS decides which it uses.
+ * IRQ0 is wired to IOAPIC pin 2, as the MADT override says. */
+static void pc_isa_irq_set(void *opaque, int irq, int level)
+{
+    struct pc_board *b = opaque;
+    pic_set_irq(b->pic, irq, level);
+    ioapic_set_irq(b->ioapic, irq == 0 ? 2 : irq, level);
+}
+
+static void pc_pam_changed(void *opaque, unsigned segment, uint64_t base, uint64_t size,
+                           unsigned mode)
+{
+    struct machine *m = opaque;
+    (void)base;
+    (void)size;
+    pc_memory_set_pam(m, &m->board->mem, segment, mode);
+}
+
+static bool pc_pic_pending(void *opaque)
+{
+    return pic_intr_pending(opaque);
+}
+
+static int pc_pic_ack(void *opaque)
+{
+    return pic_intr_ack(opaque);
+}
+
+static int pc_fw_cfg_setup(struct machine *m, struct pc_board *b)
+{
+    /* QEMU's convention: etc/e820 lists RAM only; firmware adds its own
+     * reservations. */
+    struct { uint64_t addr, len; uint32_t type; } __attribute__((packed)) e820[2];
+    unsigned n = 0;
+    e820[n++] = (typeof(e820[0])){ 0, m->ram_below_4g, 1 };
+    if (m->ram_above_4g)
+        e820[n++] = (typeof(e820[0])){ 1ull << 32, m->ram_above_4g, 1 };
+    int r = fw_cfg_add_file(b->fw_cfg, "etc/e820", e820, n * sizeof(e820[0]));
+    r |= fw_cfg_add_i64(b->fw_cfg, 0x03, m->ram_size);       /* RAM size */
+    r |= fw_cfg_add_i16(b->fw_cfg, 0x05, 1);                 /* CPUs present */
+    r |= fw_cfg_add_i16(b->fw_cfg, 0x0f, 1);                 /* CPUs possible */
+    uint32_t never = 0xffffffffu; /* no automatic reboot after a failed boot */
+    r |= fw_cfg_add_file(b->fw_cfg, "etc/boot-fail-wait", &never, sizeof(never));
+    if (!b->cfg.graphics) {
+        /* No display: SeaBIOS mirrors its screen output to COM1. */
+        uint16_t port = 0x3f8;
+        r |= fw_cfg_add_file(b->fw_cfg, "etc/sercon-port", &port, sizeof(port));
+    }
+    return r ? -1 : 0;
+}
+
+static int pc_load_kernel(struct machine *m, struct pc_board *b, char *err, size_t err_len)
+{
+    const struct pc_config *c = &b->cfg;
+    uint8_t head[8192];
+    int fd = open(c->kernel_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return linux_boot_load(m, c->kernel_path, c->initrd_path, c->cmdline, err, err_len);
+    ssize_t n = read(fd, head, sizeof(head));
+    close(fd);
+    if (n > 0 && multiboot_detect(head, (size_t)n, NULL))
+        return multiboot_load(m, c->kernel_path, c->initrd_path, c->cmdline, err, err_len);
+
+    /* Firmware-less Linux finds the APICs and the S5 power-off through
+     * tables vx86 writes into the BIOS area. */
+    uint64_t rsdp = 0;
+    if (acpi_tables_build(m, PC_ACPI_TABLES_GPA, PC_ACPI_TABLES_END - PC_ACPI_TABLES_GPA,
+                          PC_ACPI_RSDP_GPA, NULL, &rsdp, err, err_len) < 0)
+        return -1;
+    if (linux_boot_load(m, c->kernel_path, c->initrd_path, c->cmdline, err, err_len) < 0)
+        return -1;
+    linux_boot_set_acpi_rsdp(m, rsdp);
+    return 0;
+}
+
+int pc_create(struct machine *m, const struct pc_config *cfg, char *err, size_t err_len)
+{
+    struct pc_board *b = calloc(1, sizeof(*b));
+    if (!b) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    m->board = b;
+    b->cfg = *cfg;
+    if (pc_memory_init(m, &b->mem, cfg->ram_size, cfg->bios_path, err, err_len) < 0)
+        return -1;
+
+    for (int i = 0; i < 16; i++)
+        b->isa_irq[i] = irq_line_make(pc_isa_irq_set, b, i);
+
+    /* The PIC's INTR output is the LAPIC's LINT0, and the IOAPIC and LAPIC
+     * point at each other, so the three are created first and tied after. */
+    b->pic = pic_create(m, irq_line_make(NULL, NULL, 0));
+    if (!b->pic) {
+        snprintf(err, err_len, "cannot create the 8259 PIC");
+        return -1;
+    }
+    struct lapic_config lc = {
+        .apic_id = 0,
+        .extint_pending = pc_pic_pending,
+        .extint_ack = pc_pic_ack,
+        .extint_opaque = b->pic,
+    };
+    b->lapic = lapic_create(m, &lc);
+    if (!b->lapic) {
+        snprintf(err, err_len, "cannot create the local APIC");
+        return -1;
+    }
+    b->ioapic = ioapic_create(m, lapic_deliver_msg, b->lapic);
+    if (!b->ioapic) {
+        snprintf(err, err_len, "cannot create the I/O APIC");
+        return -1;
+    }
+    lapic_set_eoi_broadcast(b->lapic, ioapic_eoi, b->ioapic);
+    lapic_connect_cpu(b->lapic);
+    pic_set_intr_out(b->pic, lapic_lint_irq_line(b->lapic, 0));
+
+    b->pit = pit_create(m, b->isa_irq[0]);
+    b->rtc = rtc_create(m, b->isa_irq[8]);
+    rtc_set_memory_size(b->rtc, m->ram_below_4g, m->ram_above_4g);
+    b->com1 = uart_create(m, 0x3f8, b->isa_irq[4], cfg->serial);
+    b->kbc = i8042_create(m, b->isa_irq[1], b->isa_irq[12]);
+    b->port92 = port92_create(m);
+    b->postcode = postcode_create(m);
+    b->debug_exit = debug_exit_create(m, 0xf4, 4);
+    if (cfg->debugcon)
+        b->debugcon = debugcon_create(m, 0xe9, cfg->debugcon);
+
+    b->pci = pci_bus_create(m);
+    if (b->pci)
+        pci_bus_set_isa_irqs(b->pci, b->isa_irq);
+    b->northbridge = i440fx_create(m, b->pci, pc_pam_changed, m);
+    b->southbridge = piix3_create(m, b->pci);
+    b->pm = piix4_pm_create(m, b->pci, b->isa_irq[9]);
+    b->fw_cfg = fw_cfg_create(m);
+    if (!b->ioapic || !b->pic || !b->lapic || !b->pit || !b->rtc || !b->com1 || !b->kbc ||
+        !b->port92 || !b->postcode || !b->debug_exit || !b->pci || !b->northbridge ||
+        !b->southbridge || !b->pm || !b->fw_cfg) {
+        snprintf(err, err_len, "cannot create the PC's devices");
+        return -1;
+    }
+    if (pc_fw_cfg_setup(m, b) < 0) {
+        snprintf(err, err_len, "cannot fill the firmware configuration");
+        return -1;
+    }
+    machine_reset(m);
+    if (cfg->kernel_path) {
+        /* Without firmware nobody programs the PM block's PCI registers. */
+        piix4_pm_set_base(b->pm, PIIX4_PM_BASE_DEFAULT);
+        if (pc_load_kernel(m, b, err, err_len) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int pc_reset(struct machine *m, char *err, size_t err_len)
+{
+    struct pc_board *b = m->board;
+    machine_reset(m);
+    pc_memory_reset(m, &b->mem);
+    if (b->cfg.kernel_path) {
+        piix4_pm_set_base(b->pm, PIIX4_PM_BASE_DEFAULT);
+        return pc_load_kernel(m, b, err, err_len);
+    }
+    return 0;
+}
+
+void pc_destroy(struct machine *m)
+{
+    struct pc_board *b = m->board;
+    if (!b)
+        return;
+    pc_memory_destroy(m, &b->mem);
+    free(b);
+    m->board = NULL;
+}
