@@ -194,6 +194,9 @@ static void kvm_handle_io(struct kvm_engine *k)
     struct kvm_run *run = k->run;
     uint8_t *data = (uint8_t *)run + run->io.data_offset;
     bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+    if (log_enabled(LOG_EXITS))
+        log_printf("kvm: io %s port %#x size %u count %u\n", is_write ? "out" : "in",
+                   run->io.port, run->io.size, run->io.count);
     for (uint32_t i = 0; i < run->io.count; i++) {
         machine_port_io(k->m, run->io.port, data, run->io.size, is_write);
         data += run->io.size;
