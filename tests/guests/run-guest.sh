@@ -63,6 +63,7 @@ emul_pattern='emulation failure|suberror:? 1([^0-9]|$)'
 
 # Run in the background and watch it: a KVM emulation failure leaves QEMU
 # paused rather than exiting, so it is stopped as soon as it is reported.
+: >"$tmp/stderr"   # exists before the background job opens it
 "$@" </dev/null >"$tmp/raw" 2>"$tmp/stderr" &
 pid=$!
 ticks=0
