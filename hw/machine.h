@@ -43,7 +43,10 @@ struct machine {
     bool (*intr_pending)(void *opaque);
     int (*intr_ack)(void *opaque);
     void *intr_opaque;
-    /* Reset/INIT of the CPU's local interrupt unit, called on machine reset. */
+    /* The CPU's NMI input (LINT1 or an NMI message at the local APIC). */
+    bool (*nmi_pending)(void *opaque);
+    void (*nmi_ack)(void *opaque);
+    void *nmi_opaque;
 
     const struct engine_ops *engine;
     void *engine_state;

@@ -86,6 +86,16 @@ static int pc_pic_ack(void *opaque)
     return pic_intr_ack(opaque);
 }
 
+static bool pc_nmi_pending(void *opaque)
+{
+    return lapic_nmi_pending(opaque);
+}
+
+static void pc_nmi_ack(void *opaque)
+{
+    lapic_nmi_ack(opaque);
+}
+
 static int pc_fw_cfg_setup(struct machine *m, struct pc_board *b)
 {
     /* QEMU's convention: etc/e820 lists RAM only; firmware adds its own
@@ -173,6 +183,9 @@ int pc_create(struct machine *m, const struct pc_config *cfg, char *err, size_t 
     }
     lapic_set_eoi_broadcast(b->lapic, ioapic_eoi, b->ioapic);
     lapic_connect_cpu(b->lapic);
+    m->nmi_pending = pc_nmi_pending;
+    m->nmi_ack = pc_nmi_ack;
+    m->nmi_opaque = b->lapic;
     pic_set_intr_out(b->pic, lapic_lint_irq_line(b->lapic, 0));
 
     b->pit = pit_create(m, b->isa_irq[0]);

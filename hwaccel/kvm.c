@@ -189,6 +189,11 @@ static bool kvm_intr_pending(struct machine *m)
     return m->intr_pending && m->intr_pending(m->intr_opaque);
 }
 
+static bool kvm_nmi_pending(struct machine *m)
+{
+    return m->nmi_pending && m->nmi_pending(m->nmi_opaque);
+}
+
 static void kvm_handle_io(struct kvm_engine *k)
 {
     struct kvm_run *run = k->run;
@@ -231,7 +236,7 @@ static void kvm_wait_halted(struct kvm_engine *k)
     struct machine *m = k->m;
     bool if_set = k->run->if_flag;
     while (!kvm_machine_has_request(m) && !atomic_load(&k->kick_pending) &&
-           !(if_set && kvm_intr_pending(m)))
+           !(if_set && kvm_intr_pending(m)) && !kvm_nmi_pending(m))
         pthread_cond_wait(&m->cpu_wakeup, &m->lock);
 }
 
@@ -240,6 +245,14 @@ static void kvm_inject_interrupts(struct kvm_engine *k)
     struct kvm_run *run = k->run;
     struct machine *m = k->m;
     run->request_interrupt_window = 0;
+    if (m->nmi_pending && m->nmi_pending(m->nmi_opaque)) {
+        /* KVM queues the NMI and delivers it when NMI blocking allows. */
+        m->nmi_ack(m->nmi_opaque);
+        if (ioctl(k->vcpu_fd, KVM_NMI) < 0)
+            fprintf(stderr, "vx86: kvm: KVM_NMI: %s\n", strerror(errno));
+        else if (log_enabled(LOG_INT))
+            log_printf("int: inject NMI\n");
+    }
     if (!kvm_intr_pending(m))
         return;
     if (run->ready_for_interrupt_injection && run->if_flag) {

@@ -52,6 +52,10 @@ static int test_intr_ack(void *opaque)
     return v;
 }
 
+static bool nmi_flag;
+static bool test_nmi_pending(void *opaque) { (void)opaque; return nmi_flag; }
+static void test_nmi_ack(void *opaque) { (void)opaque; nmi_flag = false; }
+
 static void setup_machine(const uint8_t *code, size_t len, uint32_t load_at)
 {
     machine_init_core(&m, true);
@@ -166,6 +170,33 @@ START_TEST(interrupt_injected_into_hlt)
 }
 END_TEST
 
+START_TEST(nmi_wakes_hlt_with_interrupts_off)
+{
+    /* cli; hlt; jmp back -- only an NMI (vector 2, not maskable by IF) can
+     * get the CPU to the handler at 0:0x7d00. */
+    static const uint8_t code[] = { 0xfa, 0xf4, 0xeb, 0xfd };
+    static const uint8_t handler[] = { 0xb0, 0x22, 0xe6, 0x80, 0xba, 0xf4, 0x00, 0xee };
+    setup_machine(code, sizeof(code), 0x7c00);
+    memcpy(ram + 0x7d00, handler, sizeof(handler));
+    uint16_t ivt[2] = { 0x7d00, 0 };
+    memcpy(ram + 2 * 4, ivt, sizeof(ivt));
+    m.nmi_pending = test_nmi_pending;
+    m.nmi_ack = test_nmi_ack;
+    nmi_flag = true;
+    cpu_reset(&m.cpu);
+    cpu_seg_load_real(&m.cpu.seg[S_CS], 0);
+    m.cpu.seg[S_CS].attr = SEG_ATTR_P | SEG_ATTR_S | 0xb;
+    m.cpu.regs[R_RSP] = 0x7000;
+    m.cpu.rip = 0x7c00;
+    ck_assert_int_eq(kvm_engine_ops.put_cpu(engine, &m.cpu), 0);
+    ck_assert_int_eq(run_locked(), ENGINE_EXIT_SHUTDOWN);
+    ck_assert(!nmi_flag);
+    ck_assert_uint_eq(plog.count, 1);
+    ck_assert_uint_eq(plog.bytes[0], 0x22);
+    teardown_machine();
+}
+END_TEST
+
 START_TEST(triple_fault_asks_for_reset)
 {
     /* 32-bit protected mode: lidt [0x7e00] loads an IDT with limit 0, then ud2:
@@ -202,6 +233,7 @@ int main(void)
     tcase_add_test(tc, real_mode_port_io_and_state_round_trip);
     tcase_add_test(tc, mmio_reaches_the_bus);
     tcase_add_test(tc, interrupt_injected_into_hlt);
+    tcase_add_test(tc, nmi_wakes_hlt_with_interrupts_off);
     tcase_add_test(tc, triple_fault_asks_for_reset);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
