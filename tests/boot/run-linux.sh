@@ -30,7 +30,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 usage() { echo "run-linux.sh: $*" >&2; exit 2; }
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-emulator= arch= accel= cmd= expect= have_cmd=false have_expect=false
+emulator='' arch='' accel='' cmd='' expect='' have_cmd=false have_expect=false
 mkguest=$HERE/../../tools/mkguest.sh
 guest_dir=
 timeout_s=300
