@@ -17,9 +17,10 @@
 # OUTDIR are serialised with flock.
 #
 # What the guest's /init does (the convention boot tests and users rely on):
-#  1. mounts devtmpfs on /dev (the archive holds no device nodes, so init
-#     starts with no console and opens /dev/console itself), proc, sysfs,
-#     devpts;
+#  1. mounts devtmpfs on /dev, then proc, sysfs and devpts. The archive
+#     holds no device nodes (building it needs no root), so /init opens
+#     /dev/console itself and works even if the kernel started it without
+#     one (Debian's kernels carry a built-in /dev/console, others may not);
 #  2. prints the line  VX86-GUEST-READY  on the console;
 #  3. if the kernel command line carries a command, runs it with `sh -c`,
 #     prints  VX86-CMD-EXIT=<status>  and powers off with `poweroff -f`;
