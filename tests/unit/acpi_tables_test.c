@@ -7,6 +7,7 @@
 
 #include "hw/acpi_tables.h"
 #include "hw/machine.h"
+#include "test_util.h"
 
 #define RAM_SIZE (64ull << 20)
 #define TABLES_GPA (RAM_SIZE - 0x10000 + 0x8) /* deliberately not 64-byte aligned */
@@ -22,22 +23,10 @@ static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) 
 
 static void setup_machine(void)
 {
-    machine_init_core(&m, true);
-    ram = calloc(1, RAM_SIZE);
-    ck_assert_ptr_nonnull(ram);
-    ck_assert_int_ge(physmem_map(&m.mem, 0, RAM_SIZE, ram, false, NULL, "ram"), 0);
-    m.ram = ram;
-    m.ram_size = RAM_SIZE;
-    m.ram_below_4g = RAM_SIZE;
+    ram = test_machine_with_ram(&m, RAM_SIZE);
     /* a decoy with a bad checksum, which a correct scan skips */
     memcpy(ram + 0xe0010, "RSD PTR ", 8);
     ram[0xe0018] = 0x55;
-}
-
-static void teardown_machine(void)
-{
-    machine_destroy_core(&m);
-    free(ram);
 }
 
 static uint8_t sum(const uint8_t *p, size_t len)
@@ -155,7 +144,7 @@ START_TEST(rsdp_found_by_scan_with_valid_checksums)
     ck_assert_uint_eq(n, 2);
     ck_assert_ptr_nonnull(find_table("APIC", NULL));
     ck_assert_ptr_null(find_table("HPET", NULL));
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -203,7 +192,7 @@ START_TEST(fadt_describes_pm_registers_and_reset)
     check_gas(f + 172, 1, 16, 2, 0x604);
     check_gas(f + 208, 1, 32, 3, 0x608);
     check_gas(f + 220, 0, 0, 0, 0);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -225,7 +214,7 @@ START_TEST(fadt_follows_config)
     ck_assert(rd32(f + 112) & (1u << 8));
     check_gas(f + 208, 1, 32, 3, 0xb008);
     check_gas(f + 220, 1, 32, 1, 0xafe0);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -292,7 +281,7 @@ START_TEST(madt_lists_apics_and_overrides)
     ck_assert_uint_eq(isos, 2);
     ck_assert(irq0 && irq9);
     ck_assert_uint_eq(nmis, 1);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -317,7 +306,7 @@ START_TEST(dsdt_holds_s5_package)
     ck_assert_uint_eq(vals[0], 0);
     ck_assert_uint_eq(vals[1], 0);
     ck_assert_ptr_eq(end, d + rd32(d + 4));
-    teardown_machine();
+    test_machine_free_ram(&m);
 
     /* a non-trivial SLP_TYP and board AML after it */
     setup_machine();
@@ -339,7 +328,7 @@ START_TEST(dsdt_holds_s5_package)
     ck_assert_uint_eq(vals[3], 0);
     ck_assert_mem_eq(end, extra, sizeof(extra));
     ck_assert_ptr_eq(end + sizeof(extra), d + rd32(d + 4));
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -357,7 +346,7 @@ START_TEST(hpet_table_only_when_configured)
     ck_assert_uint_eq(rd32(h + 4), 56);
     ck_assert_uint_eq(rd32(h + 36), 0x8086a201);
     check_gas(h + 40, 0, 64, 0, 0xfed00000ull);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -381,7 +370,7 @@ START_TEST(reports_errors)
     ck_assert_int_eq(acpi_tables_build(&m, 0x10000000, 0x10000, RSDP_GPA, NULL, NULL, err,
                                        sizeof(err)), -1);
     ck_assert_ptr_nonnull(strstr(err, "not in writable RAM"));
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -397,9 +386,5 @@ int main(void)
     tcase_add_test(tc, hpet_table_only_when_configured);
     tcase_add_test(tc, reports_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -10,6 +10,7 @@
 #include "hw/vclock.h"
 #include "softmmu/iomap.h"
 #include "softmmu/physmem.h"
+#include "test_util.h"
 
 struct recorder {
     uint64_t last_offset;
@@ -182,9 +183,5 @@ int main(void)
     tcase_add_test(tc, e820_merges_adjacent_ranges);
     tcase_add_test(tc, machine_requests_are_recorded);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -8,6 +8,7 @@
 
 #include "hw/fw_cfg.h"
 #include "hw/machine.h"
+#include "test_util.h"
 
 #define RAM_SIZE 0x10000
 
@@ -340,9 +341,5 @@ int main(void)
     tcase_add_test(tc, dma_skip_and_select);
     tcase_add_test(tc, dma_errors_and_absent_items);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

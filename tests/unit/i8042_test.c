@@ -5,6 +5,7 @@
 
 #include "hw/i8042.h"
 #include "hw/machine.h"
+#include "test_util.h"
 
 #define DATA 0x60
 #define CMD  0x64
@@ -532,9 +533,5 @@ int main(void)
     tcase_add_test(tc, loopback_commands_fake_device_data);
     tcase_add_test(tc, machine_reset_restores_power_on_state);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

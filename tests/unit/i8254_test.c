@@ -6,6 +6,7 @@
 
 #include "hw/i8254.h"
 #include "hw/machine.h"
+#include "test_util.h"
 
 #define MAX_EDGES 25000
 
@@ -550,9 +551,5 @@ int main(void)
     tcase_add_test(tc, late_timer_still_delivers_an_edge);
     tcase_add_test(tc, reset_restores_power_on_state);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -5,6 +5,7 @@
 
 #include "hw/i8259.h"
 #include "hw/machine.h"
+#include "test_util.h"
 
 static struct machine M;
 static struct pic *P;
@@ -466,9 +467,5 @@ int main(void)
     tcase_add_test(tc, special_fully_nested);
     tcase_add_test(tc, reset_restores_power_on_state);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

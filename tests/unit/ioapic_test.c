@@ -8,6 +8,7 @@
 #include "hw/lapic.h"
 #include "hw/machine.h"
 #include "softmmu/iomap.h"
+#include "test_util.h"
 
 #define BASE IOAPIC_DEFAULT_BASE
 
@@ -323,9 +324,5 @@ int main(void)
     tcase_add_test(tc, polarity_inverts_input);
     tcase_add_test(tc, wired_to_local_apic);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -8,6 +8,7 @@
 
 #include "cpu/engine.h"
 #include "hw/machine.h"
+#include "test_util.h"
 
 #define RAM_SIZE (2u << 20)
 
@@ -236,9 +237,5 @@ int main(void)
     tcase_add_test(tc, nmi_wakes_hlt_with_interrupts_off);
     tcase_add_test(tc, triple_fault_asks_for_reset);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -7,6 +7,7 @@
 #include "hw/lapic.h"
 #include "hw/machine.h"
 #include "softmmu/iomap.h"
+#include "test_util.h"
 
 #define BASE 0xfee00000ull
 
@@ -597,9 +598,5 @@ int main(void)
     tcase_add_test(tc, destination_matching);
     tcase_add_test(tc, error_lvt_and_cpu_hooks);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -8,6 +8,7 @@
 
 #include "hw/linux_boot.h"
 #include "hw/machine.h"
+#include "test_util.h"
 
 #define RAM_SIZE (64ull << 20)
 #define PAYLOAD_SIZE 8192
@@ -26,23 +27,9 @@ static void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)v); wr32(p + 4, (ui
 
 static void setup_machine(void)
 {
-    machine_init_core(&m, true);
-    ram = calloc(1, RAM_SIZE);
-    ck_assert_ptr_nonnull(ram);
-    ck_assert_int_ge(physmem_map(&m.mem, 0, RAM_SIZE, ram, false, NULL, "ram"), 0);
-    m.ram = ram;
-    m.ram_size = RAM_SIZE;
-    m.ram_below_4g = RAM_SIZE;
-    e820_add(&m.e820, 0, 0x9fc00, E820_RAM);
-    e820_add(&m.e820, 0x9fc00, 0x400, E820_RESERVED);
-    e820_add(&m.e820, 0xe0000, 0x20000, E820_RESERVED);
+    ram = test_machine_with_ram(&m, RAM_SIZE);
+    test_e820_add_pc_low_memory(&m);
     e820_add(&m.e820, 0x100000, RAM_SIZE - 0x100000, E820_RAM);
-}
-
-static void teardown_machine(void)
-{
-    machine_destroy_core(&m);
-    free(ram);
 }
 
 struct image_opts {
@@ -230,7 +217,7 @@ START_TEST(loads_kernel_initrd_and_zero_page)
     free(initrd_data);
     remove_temp(kernel);
     remove_temp(initrd);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -255,7 +242,7 @@ START_TEST(initrd_stays_below_initrd_addr_max)
     ck_assert_uint_eq(ram[LINUX_BOOT_CMDLINE_ADDR], 0);
     remove_temp(kernel);
     remove_temp(initrd);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -270,15 +257,13 @@ START_TEST(no_initrd_leaves_ramdisk_fields_zero)
     ck_assert_uint_eq(rd32(zp + 0x21c), 0);
     ck_assert_str_eq((const char *)ram + LINUX_BOOT_CMDLINE_ADDR, "quiet");
     remove_temp(kernel);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
 START_TEST(relocates_when_low_ram_is_missing)
 {
-    machine_init_core(&m, true);
-    ram = calloc(1, RAM_SIZE);
-    ck_assert_int_ge(physmem_map(&m.mem, 0, RAM_SIZE, ram, false, NULL, "ram"), 0);
+    ram = test_machine_with_ram(&m, RAM_SIZE);
     e820_add(&m.e820, 0, 0x9fc00, E820_RAM);
     e820_add(&m.e820, 0x100000, 0x300000, E820_RESERVED);
     e820_add(&m.e820, 0x400000, RAM_SIZE - 0x400000, E820_RAM);
@@ -299,7 +284,7 @@ START_TEST(relocates_when_low_ram_is_missing)
     ck_assert_int_eq(linux_boot_load(&m, kernel, NULL, NULL, err, sizeof(err)), -1);
     ck_assert_ptr_nonnull(strstr(err, "not relocatable"));
     remove_temp(kernel);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -320,7 +305,7 @@ START_TEST(acpi_rsdp_needs_protocol_2_14)
     ck_assert(!linux_boot_set_acpi_rsdp(&m, 0xe0000));
     ck_assert_uint_eq(rd64(ram + LINUX_BOOT_ZERO_PAGE + 0x070), 0);
     remove_temp(kernel);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -391,7 +376,7 @@ START_TEST(reports_errors)
     ck_assert_int_eq(linux_boot_load(&m, path, NULL, NULL, err, sizeof(err)), -1);
     ck_assert_ptr_nonnull(strstr(err, "does not fit in RAM"));
     remove_temp(path);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -408,9 +393,5 @@ int main(void)
     tcase_add_test(tc, detects_bzimage);
     tcase_add_test(tc, reports_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -9,6 +9,7 @@
 #include "hw/mc146818.h"
 #include "hw/vclock.h"
 #include "softmmu/iomap.h"
+#include "test_util.h"
 
 #define MS 1000000ull
 #define US 1000ull
@@ -478,9 +479,5 @@ int main(void)
     tcase_add_test(tc, cmos_ram_survives_reset_interrupt_state_does_not);
     tcase_add_test(tc, memory_size_bytes);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

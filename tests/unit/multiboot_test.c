@@ -9,6 +9,7 @@
 #include "hw/linux_boot.h"
 #include "hw/machine.h"
 #include "hw/multiboot.h"
+#include "test_util.h"
 
 #define RAM_SIZE (64ull << 20)
 
@@ -23,24 +24,10 @@ static void wr32(uint8_t *p, uint32_t v) { wr16(p, (uint16_t)v); wr16(p + 2, (ui
 
 static void setup_machine(void)
 {
-    machine_init_core(&m, true);
-    ram = calloc(1, RAM_SIZE);
-    ck_assert_ptr_nonnull(ram);
-    ck_assert_int_ge(physmem_map(&m.mem, 0, RAM_SIZE, ram, false, NULL, "ram"), 0);
-    m.ram = ram;
-    m.ram_size = RAM_SIZE;
-    m.ram_below_4g = RAM_SIZE;
-    e820_add(&m.e820, 0, 0x9fc00, E820_RAM);
-    e820_add(&m.e820, 0x9fc00, 0x400, E820_RESERVED);
-    e820_add(&m.e820, 0xe0000, 0x20000, E820_RESERVED);
+    ram = test_machine_with_ram(&m, RAM_SIZE);
+    test_e820_add_pc_low_memory(&m);
     e820_add(&m.e820, 0x100000, RAM_SIZE - 0x100000 - 0x10000, E820_RAM);
     e820_add(&m.e820, RAM_SIZE - 0x10000, 0x10000, E820_ACPI);
-}
-
-static void teardown_machine(void)
-{
-    machine_destroy_core(&m);
-    free(ram);
 }
 
 static char *write_temp(const void *data, size_t len)
@@ -203,7 +190,7 @@ START_TEST(loads_elf_kernel_modules_and_info)
     remove_temp(kernel);
     remove_temp(pa);
     remove_temp(pb);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -253,7 +240,7 @@ START_TEST(loads_aout_kludge_kernel)
     ck_assert_uint_eq(ram[0x300000 + sizeof(f)], 0xee);
     ck_assert_uint_eq(m.cpu.rip, 0x300000);
     remove_temp(kernel);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -300,7 +287,7 @@ START_TEST(loads_elf64_kernel)
     ck_assert_uint_eq(m.cpu.rip, 0x100020);
     ck_assert_uint_eq(m.cpu.regs[R_RAX], 0x2BADB002u);
     remove_temp(kernel);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -383,7 +370,7 @@ START_TEST(reports_errors)
     ck_assert_int_eq(multiboot_load(&m, path, NULL, NULL, err, sizeof(err)), -1);
     ck_assert_ptr_nonnull(strstr(err, "neither ELF nor"));
     remove_temp(path);
-    teardown_machine();
+    test_machine_free_ram(&m);
 }
 END_TEST
 
@@ -398,9 +385,5 @@ int main(void)
     tcase_add_test(tc, detects_header_within_8k);
     tcase_add_test(tc, reports_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

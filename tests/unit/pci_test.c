@@ -11,6 +11,7 @@
 #include "hw/pci.h"
 #include "hw/piix3.h"
 #include "hw/piix4_pm.h"
+#include "test_util.h"
 
 /* ---- port helpers ---- */
 
@@ -671,9 +672,5 @@ int main(void)
     tcase_add_test(tc, pm_sleep_s5_shuts_down);
     tcase_add_test(tc, pm_sci_follows_timer_status);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

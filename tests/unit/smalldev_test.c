@@ -10,6 +10,7 @@
 #include "hw/machine.h"
 #include "hw/port92.h"
 #include "hw/postcode.h"
+#include "test_util.h"
 
 static uint64_t port_in(struct machine *m, uint16_t port, unsigned len)
 {
@@ -186,9 +187,5 @@ int main(void)
     tcase_add_test(tc, debugcon_writes_through_and_reads_e9);
     tcase_add_test(tc, debugcon_without_backend_discards);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

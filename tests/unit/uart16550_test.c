@@ -11,6 +11,7 @@
 #include "hw/uart16550.h"
 #include "hw/vclock.h"
 #include "softmmu/iomap.h"
+#include "test_util.h"
 
 #define COM1 0x3f8
 
@@ -406,9 +407,5 @@ int main(void)
     tcase_add_test(tc, input_flows_as_the_guest_makes_room);
     tcase_add_test(tc, reset_returns_to_power_on_state);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }
