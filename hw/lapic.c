@@ -704,11 +704,26 @@ static int cpu_intr_ack(void *opaque)
     return lapic_intr_ack(opaque);
 }
 
+static bool cpu_nmi_pending(void *opaque) { return lapic_nmi_pending(opaque); }
+static void cpu_nmi_ack(void *opaque) { lapic_nmi_ack(opaque); }
+static uint8_t cpu_get_cr8(void *opaque) { return lapic_get_cr8(opaque); }
+static void cpu_set_cr8(void *opaque, uint8_t cr8) { lapic_set_tpr_cr8(opaque, cr8); }
+static uint64_t cpu_get_apic_base(void *opaque) { return lapic_get_base(opaque); }
+static void cpu_set_apic_base(void *opaque, uint64_t v) { lapic_set_base(opaque, v); }
+
 void lapic_connect_cpu(struct lapic *l)
 {
-    l->m->intr_pending = cpu_intr_pending;
-    l->m->intr_ack = cpu_intr_ack;
-    l->m->intr_opaque = l;
+    l->m->intc = (struct cpu_intc){
+        .intr_pending = cpu_intr_pending,
+        .intr_ack = cpu_intr_ack,
+        .nmi_pending = cpu_nmi_pending,
+        .nmi_ack = cpu_nmi_ack,
+        .get_cr8 = cpu_get_cr8,
+        .set_cr8 = cpu_set_cr8,
+        .get_apic_base = cpu_get_apic_base,
+        .set_apic_base = cpu_set_apic_base,
+        .opaque = l,
+    };
 }
 
 /* ---- CPU-facing interface ---- */

@@ -17,6 +17,23 @@
 struct engine_ops;
 struct pc_board;
 
+/* The CPU's own interrupt unit as the engines see it (on a PC, the local
+ * APIC): maskable interrupts and NMIs waiting for the CPU, and the two
+ * pieces of APIC state that live in CPU registers (CR8 and IA32_APIC_BASE),
+ * which an engine that executes them itself must hand over. Any member may
+ * be NULL. */
+struct cpu_intc {
+    bool (*intr_pending)(void *opaque);   /* deliverable, ignoring RFLAGS.IF */
+    int (*intr_ack)(void *opaque);        /* INTA: the vector */
+    bool (*nmi_pending)(void *opaque);
+    void (*nmi_ack)(void *opaque);
+    uint8_t (*get_cr8)(void *opaque);
+    void (*set_cr8)(void *opaque, uint8_t cr8);
+    uint64_t (*get_apic_base)(void *opaque);
+    void (*set_apic_base)(void *opaque, uint64_t value);
+    void *opaque;
+};
+
 #define MACHINE_MAX_RESET_HOOKS 64
 
 struct machine {
@@ -38,15 +55,7 @@ struct machine {
     struct e820_map e820;
     bool a20_enabled;
 
-    /* The CPU's interrupt input, supplied by the board (the local APIC):
-     * is a maskable interrupt waiting, and which vector takes it. */
-    bool (*intr_pending)(void *opaque);
-    int (*intr_ack)(void *opaque);
-    void *intr_opaque;
-    /* The CPU's NMI input (LINT1 or an NMI message at the local APIC). */
-    bool (*nmi_pending)(void *opaque);
-    void (*nmi_ack)(void *opaque);
-    void *nmi_opaque;
+    struct cpu_intc intc;     /* supplied by the board: the local APIC */
 
     const struct engine_ops *engine;
     void *engine_state;
@@ -79,6 +88,27 @@ void machine_request_shutdown(struct machine *m, int exit_status);
 /* An interrupt may be deliverable now: wake or kick the vCPU. */
 void machine_cpu_interrupt_changed(struct machine *m);
 void machine_set_a20(struct machine *m, bool enabled);
+
+static inline bool machine_intr_pending(struct machine *m)
+{
+    return m->intc.intr_pending && m->intc.intr_pending(m->intc.opaque);
+}
+
+static inline int machine_intr_ack(struct machine *m)
+{
+    return m->intc.intr_ack ? m->intc.intr_ack(m->intc.opaque) : -1;
+}
+
+static inline bool machine_nmi_pending(struct machine *m)
+{
+    return m->intc.nmi_pending && m->intc.nmi_pending(m->intc.opaque);
+}
+
+static inline void machine_nmi_ack(struct machine *m)
+{
+    if (m->intc.nmi_ack)
+        m->intc.nmi_ack(m->intc.opaque);
+}
 
 /* Port I/O as the engines issue it (with the machine lock held). */
 static inline void machine_port_io(struct machine *m, uint16_t port, uint8_t *data,

@@ -55,16 +55,25 @@ struct pc_board {
     struct fw_cfg *fw_cfg;
     struct lapic *lapic;
     struct ioapic *ioapic;
-    struct irq_line isa_irq[16];
+    struct irq_line isa_irq[16];   /* driven by ISA devices */
+    struct irq_line pci_irq[16];   /* driven by the PCI bus's PIRQ routing */
+    uint16_t isa_level, pci_level; /* one bit per IRQ and source */
 };
 
 /* An ISA interrupt reaches both controllers; the OS decides which it uses.
- * IRQ0 is wired to IOAPIC pin 2, as the MADT override says. */
-static void pc_isa_irq_set(void *opaque, int irq, int level)
+ * IRQ0 is wired to IOAPIC pin 2, as the MADT override says. A PCI PIRQ
+ * routed to an IRQ shares the wire with any ISA device there: the wire is
+ * asserted while either source asserts it (pins 16..31 are the PCI side). */
+static void pc_isa_irq_set(void *opaque, int pin, int level)
 {
     struct pc_board *b = opaque;
-    pic_set_irq(b->pic, irq, level);
-    ioapic_set_irq(b->ioapic, irq == 0 ? 2 : irq, level);
+    int irq = pin & 15;
+    uint16_t bit = (uint16_t)(1u << irq);
+    uint16_t *src = pin >= 16 ? &b->pci_level : &b->isa_level;
+    *src = (uint16_t)(level ? (*src | bit) : (*src & ~bit));
+    int wire = ((b->isa_level | b->pci_level) & bit) != 0;
+    pic_set_irq(b->pic, irq, wire);
+    ioapic_set_irq(b->ioapic, irq == 0 ? 2 : irq, wire);
 }
 
 static void pc_pam_changed(void *opaque, unsigned segment, uint64_t base, uint64_t size,
@@ -84,16 +93,6 @@ static bool pc_pic_pending(void *opaque)
 static int pc_pic_ack(void *opaque)
 {
     return pic_intr_ack(opaque);
-}
-
-static bool pc_nmi_pending(void *opaque)
-{
-    return lapic_nmi_pending(opaque);
-}
-
-static void pc_nmi_ack(void *opaque)
-{
-    lapic_nmi_ack(opaque);
 }
 
 static int pc_fw_cfg_setup(struct machine *m, struct pc_board *b)
@@ -155,8 +154,10 @@ int pc_create(struct machine *m, const struct pc_config *cfg, char *err, size_t 
     if (pc_memory_init(m, &b->mem, cfg->ram_size, cfg->bios_path, err, err_len) < 0)
         return -1;
 
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 16; i++) {
         b->isa_irq[i] = irq_line_make(pc_isa_irq_set, b, i);
+        b->pci_irq[i] = irq_line_make(pc_isa_irq_set, b, 16 + i);
+    }
 
     /* The PIC's INTR output is the LAPIC's LINT0, and the IOAPIC and LAPIC
      * point at each other, so the three are created first and tied after. */
@@ -183,9 +184,6 @@ int pc_create(struct machine *m, const struct pc_config *cfg, char *err, size_t 
     }
     lapic_set_eoi_broadcast(b->lapic, ioapic_eoi, b->ioapic);
     lapic_connect_cpu(b->lapic);
-    m->nmi_pending = pc_nmi_pending;
-    m->nmi_ack = pc_nmi_ack;
-    m->nmi_opaque = b->lapic;
     pic_set_intr_out(b->pic, lapic_lint_irq_line(b->lapic, 0));
 
     b->pit = pit_create(m, b->isa_irq[0]);
@@ -201,7 +199,7 @@ int pc_create(struct machine *m, const struct pc_config *cfg, char *err, size_t 
 
     b->pci = pci_bus_create(m);
     if (b->pci)
-        pci_bus_set_isa_irqs(b->pci, b->isa_irq);
+        pci_bus_set_isa_irqs(b->pci, b->pci_irq);
     b->northbridge = i440fx_create(m, b->pci, pc_pam_changed, m);
     b->southbridge = piix3_create(m, b->pci);
     b->pm = piix4_pm_create(m, b->pci, b->isa_irq[9]);

@@ -184,15 +184,6 @@ static bool kvm_machine_has_request(struct machine *m)
     return atomic_load(&m->shutdown_requested) || atomic_load(&m->reset_requested);
 }
 
-static bool kvm_intr_pending(struct machine *m)
-{
-    return m->intr_pending && m->intr_pending(m->intr_opaque);
-}
-
-static bool kvm_nmi_pending(struct machine *m)
-{
-    return m->nmi_pending && m->nmi_pending(m->nmi_opaque);
-}
 
 static void kvm_handle_io(struct kvm_engine *k)
 {
@@ -236,7 +227,7 @@ static void kvm_wait_halted(struct kvm_engine *k)
     struct machine *m = k->m;
     bool if_set = k->run->if_flag;
     while (!kvm_machine_has_request(m) && !atomic_load(&k->kick_pending) &&
-           !(if_set && kvm_intr_pending(m)) && !kvm_nmi_pending(m))
+           !(if_set && machine_intr_pending(m)) && !machine_nmi_pending(m))
         pthread_cond_wait(&m->cpu_wakeup, &m->lock);
 }
 
@@ -245,18 +236,18 @@ static void kvm_inject_interrupts(struct kvm_engine *k)
     struct kvm_run *run = k->run;
     struct machine *m = k->m;
     run->request_interrupt_window = 0;
-    if (m->nmi_pending && m->nmi_pending(m->nmi_opaque)) {
+    if (machine_nmi_pending(m)) {
         /* KVM queues the NMI and delivers it when NMI blocking allows. */
-        m->nmi_ack(m->nmi_opaque);
+        machine_nmi_ack(m);
         if (ioctl(k->vcpu_fd, KVM_NMI) < 0)
             fprintf(stderr, "vx86: kvm: KVM_NMI: %s\n", strerror(errno));
         else if (log_enabled(LOG_INT))
             log_printf("int: inject NMI\n");
     }
-    if (!kvm_intr_pending(m))
+    if (!machine_intr_pending(m))
         return;
     if (run->ready_for_interrupt_injection && run->if_flag) {
-        int vector = m->intr_ack(m->intr_opaque);
+        int vector = machine_intr_ack(m);
         if (vector >= 0) {
             struct kvm_interrupt irq = { .irq = (uint32_t)vector };
             if (ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) < 0)
@@ -266,6 +257,31 @@ static void kvm_inject_interrupts(struct kvm_engine *k)
         }
     } else {
         run->request_interrupt_window = 1;
+    }
+}
+
+/* Without an in-kernel irqchip KVM executes MOV CR8 and WRMSR APIC_BASE
+ * itself; kvm_run carries both across every exit, and the userspace LAPIC
+ * must see the guest's values (and the guest the LAPIC's TPR). */
+static void kvm_sync_apic_in(struct kvm_engine *k)
+{
+    struct machine *m = k->m;
+    if (m->intc.get_cr8)
+        k->run->cr8 = m->intc.get_cr8(m->intc.opaque);
+    k->cr8_entered = k->run->cr8;
+}
+
+static void kvm_sync_apic_out(struct kvm_engine *k)
+{
+    struct machine *m = k->m;
+    struct kvm_run *run = k->run;
+    if (run->cr8 != k->cr8_entered && m->intc.set_cr8)
+        m->intc.set_cr8(m->intc.opaque, (uint8_t)run->cr8);
+    if (run->apic_base != k->apic_base_seen) {
+        k->apic_base_seen = run->apic_base;
+        if (m->intc.set_apic_base && m->intc.get_apic_base &&
+            m->intc.get_apic_base(m->intc.opaque) != run->apic_base)
+            m->intc.set_apic_base(m->intc.opaque, run->apic_base);
     }
 }
 
@@ -286,11 +302,13 @@ static enum engine_exit kvm_run_vcpu(void *state)
         if (atomic_load(&m->reset_requested))
             return ENGINE_EXIT_RESET;
         kvm_inject_interrupts(k);
+        kvm_sync_apic_in(k);
 
         pthread_mutex_unlock(&m->lock);
         int r = ioctl(k->vcpu_fd, KVM_RUN, 0);
         int run_errno = errno;
         pthread_mutex_lock(&m->lock);
+        kvm_sync_apic_out(k);
 
         if (r < 0) {
             if (run_errno == EINTR || run_errno == EAGAIN)

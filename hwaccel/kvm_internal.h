@@ -26,6 +26,8 @@ struct kvm_engine {
     bool has_readonly_mem;
     bool has_xcrs;
     bool has_xsave;
+    uint64_t cr8_entered;    /* CR8 handed to KVM before the last entry */
+    uint64_t apic_base_seen; /* IA32_APIC_BASE as KVM last reported it */
     uint32_t msr_list[64];
     unsigned msr_count;
 };

@@ -206,6 +206,7 @@ int kvm_state_put(struct kvm_engine *k, const struct x86_cpu *cpu)
     sregs.cr8 = cpu->cr8;
     sregs.efer = cpu->efer;
     sregs.apic_base = cpu->apic_base;
+    k->apic_base_seen = cpu->apic_base;
     if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
         return -errno;
 

@@ -67,8 +67,8 @@ static void setup_machine(const uint8_t *code, size_t len, uint32_t load_at)
     memset(&plog, 0, sizeof(plog));
     iomap_add(&m.io, 0x80, 1, port_out, &plog, "log");
     iomap_add(&m.io, 0xf4, 4, exit_port, &m, "exit");
-    m.intr_pending = test_intr_pending;
-    m.intr_ack = test_intr_ack;
+    m.intc.intr_pending = test_intr_pending;
+    m.intc.intr_ack = test_intr_ack;
     m.engine = &kvm_engine_ops;
     ck_assert_int_eq(kvm_engine_ops.create(&m, &engine), 0);
     m.engine_state = engine;
@@ -181,8 +181,8 @@ START_TEST(nmi_wakes_hlt_with_interrupts_off)
     memcpy(ram + 0x7d00, handler, sizeof(handler));
     uint16_t ivt[2] = { 0x7d00, 0 };
     memcpy(ram + 2 * 4, ivt, sizeof(ivt));
-    m.nmi_pending = test_nmi_pending;
-    m.nmi_ack = test_nmi_ack;
+    m.intc.nmi_pending = test_nmi_pending;
+    m.intc.nmi_ack = test_nmi_ack;
     nmi_flag = true;
     cpu_reset(&m.cpu);
     cpu_seg_load_real(&m.cpu.seg[S_CS], 0);
@@ -194,6 +194,32 @@ START_TEST(nmi_wakes_hlt_with_interrupts_off)
     ck_assert(!nmi_flag);
     ck_assert_uint_eq(plog.count, 1);
     ck_assert_uint_eq(plog.bytes[0], 0x22);
+    teardown_machine();
+}
+END_TEST
+
+static uint64_t fake_apic_base = 0xfee00900ull;
+static uint64_t test_get_apic_base(void *opaque) { (void)opaque; return fake_apic_base; }
+static void test_set_apic_base(void *opaque, uint64_t v) { (void)opaque; fake_apic_base = v; }
+
+START_TEST(apic_base_msr_write_reaches_the_lapic)
+{
+    /* mov ecx,0x1b; mov eax,0xfed00900; xor edx,edx; wrmsr; mov dx,0xf4; out dx,al */
+    static const uint8_t code[] = { 0x66, 0xb9, 0x1b, 0x00, 0x00, 0x00,
+                                    0x66, 0xb8, 0x00, 0x09, 0xd0, 0xfe,
+                                    0x66, 0x31, 0xd2, 0x0f, 0x30,
+                                    0xba, 0xf4, 0x00, 0xee };
+    setup_machine(code, sizeof(code), 0x7c00);
+    m.intc.get_apic_base = test_get_apic_base;
+    m.intc.set_apic_base = test_set_apic_base;
+    fake_apic_base = 0xfee00900ull;
+    cpu_reset(&m.cpu);
+    cpu_seg_load_real(&m.cpu.seg[S_CS], 0);
+    m.cpu.seg[S_CS].attr = SEG_ATTR_P | SEG_ATTR_S | 0xb;
+    m.cpu.rip = 0x7c00;
+    ck_assert_int_eq(kvm_engine_ops.put_cpu(engine, &m.cpu), 0);
+    ck_assert_int_eq(run_locked(), ENGINE_EXIT_SHUTDOWN);
+    ck_assert_uint_eq(fake_apic_base, 0xfed00900ull);
     teardown_machine();
 }
 END_TEST
@@ -235,6 +261,7 @@ int main(void)
     tcase_add_test(tc, mmio_reaches_the_bus);
     tcase_add_test(tc, interrupt_injected_into_hlt);
     tcase_add_test(tc, nmi_wakes_hlt_with_interrupts_off);
+    tcase_add_test(tc, apic_base_msr_write_reaches_the_lapic);
     tcase_add_test(tc, triple_fault_asks_for_reset);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

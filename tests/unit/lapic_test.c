@@ -570,9 +570,14 @@ START_TEST(error_lvt_and_cpu_hooks)
     wr(LAPIC_REG_ICR_LO, 0x40003); /* illegal vector */
     ck_assert(bit(LAPIC_REG_IRR, 0xfe));
     lapic_connect_cpu(l);
-    ck_assert(m.intr_pending(m.intr_opaque));
-    ck_assert_int_eq(m.intr_ack(m.intr_opaque), 0xfe);
-    ck_assert(!m.intr_pending(m.intr_opaque));
+    ck_assert(m.intc.intr_pending(m.intc.opaque));
+    ck_assert_int_eq(m.intc.intr_ack(m.intc.opaque), 0xfe);
+    ck_assert_ptr_nonnull(m.intc.get_cr8);
+    m.intc.set_cr8(m.intc.opaque, 0x5);
+    ck_assert_uint_eq(m.intc.get_cr8(m.intc.opaque), 0x5);
+    m.intc.set_cr8(m.intc.opaque, 0);
+    ck_assert_uint_eq(m.intc.get_apic_base(m.intc.opaque) & ~0xfffull, 0xfee00000ull);
+    ck_assert(!m.intc.intr_pending(m.intc.opaque));
 }
 END_TEST
 
