@@ -1,0 +1,91 @@
+/* The execution context of the bt engine: the architectural state plus what
+ * translated code and its C helpers need at run time (lazy flags, the TLB,
+ * where a guest fault unwinds to). Everything below the IR shares it. */
+#ifndef VX86_CPU_EXEC_H
+#define VX86_CPU_EXEC_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+
+struct machine;
+
+/* Software TLB: direct-mapped, one table per privilege class (supervisor,
+ * user). A tag is the page-aligned linear address, or TLB_INVALID; flag bits
+ * in the low bits of a tag send that kind of access to the slow path. */
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_PAGE_MASK (~(uint64_t)0xfff)
+#define TLB_INVALID ((uint64_t)-1)
+#define TLB_FLAG_SLOW 0x1   /* MMIO, watched code page, or not yet dirty */
+#define TLB_MMU_SUPERVISOR 0
+#define TLB_MMU_USER 1
+#define TLB_MMU_MODES 2
+
+struct tlb_entry {
+    uint64_t tag_read;
+    uint64_t tag_write;
+    uint64_t tag_code;
+    uintptr_t addend;   /* host address = linear + addend */
+    uint64_t phys;      /* guest-physical page, for slow paths and code tracking */
+};
+
+/* Lazy condition codes: flags are computed from the last flag-setting
+ * operation only when read. cc_op says how to read cc_dst/cc_src/cc_src2. */
+enum cc_op {
+    CC_OP_EFLAGS,   /* rflags holds every arithmetic flag already */
+    CC_OP_ADD8, CC_OP_ADD16, CC_OP_ADD32, CC_OP_ADD64,
+    CC_OP_ADC8, CC_OP_ADC16, CC_OP_ADC32, CC_OP_ADC64,
+    CC_OP_SUB8, CC_OP_SUB16, CC_OP_SUB32, CC_OP_SUB64,
+    CC_OP_SBB8, CC_OP_SBB16, CC_OP_SBB32, CC_OP_SBB64,
+    CC_OP_LOGIC8, CC_OP_LOGIC16, CC_OP_LOGIC32, CC_OP_LOGIC64,
+    CC_OP_INC8, CC_OP_INC16, CC_OP_INC32, CC_OP_INC64,
+    CC_OP_DEC8, CC_OP_DEC16, CC_OP_DEC32, CC_OP_DEC64,
+    CC_OP_SHL8, CC_OP_SHL16, CC_OP_SHL32, CC_OP_SHL64,
+    CC_OP_SHR8, CC_OP_SHR16, CC_OP_SHR32, CC_OP_SHR64,
+    CC_OP_SAR8, CC_OP_SAR16, CC_OP_SAR32, CC_OP_SAR64,
+    CC_OP_MUL8, CC_OP_MUL16, CC_OP_MUL32, CC_OP_MUL64,
+    CC_OP_COUNT
+};
+
+struct cpu_exec {
+    struct x86_cpu cpu;        /* the architectural state, authoritative */
+    struct machine *m;
+
+    /* Lazy flags: the arithmetic flags (CF PF AF ZF SF OF) of rflags are
+     * stale while cc_op != CC_OP_EFLAGS. */
+    uint32_t cc_op;
+    uint64_t cc_dst, cc_src, cc_src2;
+
+    /* Current privilege level and modes, cached from cpu state when it
+     * changes (they select the TLB and the translation). */
+    uint8_t cpl;
+
+    struct tlb_entry tlb[TLB_MMU_MODES][TLB_SIZE];
+
+    /* A guest fault raised anywhere in a block or helper longjmps here; the
+     * engine loop then delivers it. */
+    sigjmp_buf *unwind;
+    struct {
+        int vector;            /* -1: none */
+        bool has_error_code;
+        uint32_t error_code;
+    } fault;
+
+    /* Told when guest code writes to a physical page holding translated
+     * code (the translator invalidates it). */
+    void (*code_write)(void *opaque, uint64_t phys, unsigned len);
+    void *code_write_opaque;
+    /* Bitmap of physical pages with translated code (1 bit per 4 KiB page). */
+    uint8_t *code_pages;
+    uint64_t code_pages_limit; /* pages covered by the bitmap */
+};
+
+/* Puts all arithmetic flags into cpu.rflags and sets cc_op to CC_OP_EFLAGS. */
+void cpu_exec_flush_flags(struct cpu_exec *c);
+/* Computes RFLAGS without changing the lazy state. */
+uint64_t cpu_exec_get_rflags(const struct cpu_exec *c);
+
+#endif
