@@ -63,6 +63,14 @@ struct cpu_exec {
      * changes (they select the TLB and the translation). */
     uint8_t cpl;
 
+    /* Segment checks inline in translated code: an access of size n at
+     * offset off passes when off + n <= seg_rlim1/seg_wlim1 (limit + 1);
+     * 0 sends every access to the checking helper (expand-down, unusable,
+     * not readable/writable), which faults or computes the address.
+     * Refreshed by cpu_exec_seg_cache_update() whenever a segment changes. */
+    uint64_t seg_rlim1[X86_NR_SEGS];
+    uint64_t seg_wlim1[X86_NR_SEGS];
+
     struct tlb_entry tlb[TLB_MMU_MODES][TLB_SIZE];
 
     /* A guest fault raised anywhere in a block or helper longjmps here; the
@@ -82,6 +90,11 @@ struct cpu_exec {
     uint8_t *code_pages;
     uint64_t code_pages_limit; /* pages covered by the bitmap */
 };
+
+/* Recomputes seg_rlim1/seg_wlim1 for one segment register from cpu.seg[]. */
+void cpu_exec_seg_cache_update(struct cpu_exec *c, int sreg);
+/* CPL and the segment caches from the state in c->cpu (after a state load). */
+void cpu_exec_sync_from_state(struct cpu_exec *c);
 
 /* Puts all arithmetic flags into cpu.rflags and sets cc_op to CC_OP_EFLAGS. */
 void cpu_exec_flush_flags(struct cpu_exec *c);

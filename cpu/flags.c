@@ -1,0 +1,159 @@
+/* Lazy condition codes: the arithmetic flags of the last flag-setting
+ * operation, computed from (cc_op, cc_dst, cc_src, cc_src2) only when read.
+ * Conventions per cc_op (w = operand width in bits, values truncated to w):
+ *   ADD/SUB:  dst = result, src = second operand
+ *   ADC/SBB:  dst = result, src = second operand, src2 = carry in (0/1)
+ *   LOGIC:    dst = result
+ *   INC/DEC:  dst = result, src2 = CF before the instruction
+ *   SHL/SHR/SAR: dst = result, src = the operand shifted by count-1 (its
+ *             edge bit is CF), src2 = the original operand
+ *   MUL:      dst = low result, src = 1 when the high half is significant */
+#include "cpu/exec.h"
+
+static const uint8_t parity_table[256] = {
+#define P2(n) n, n ^ 1, n ^ 1, n
+#define P4(n) P2(n), P2(n ^ 1), P2(n ^ 1), P2(n)
+#define P6(n) P4(n), P4(n ^ 1), P4(n ^ 1), P4(n)
+    P6(1), P6(0), P6(0), P6(1)
+#undef P2
+#undef P4
+#undef P6
+};
+
+static inline unsigned cc_width(uint32_t op)
+{
+    return 8u << ((op - CC_OP_ADD8) & 3);
+}
+
+static inline uint64_t cc_mask(unsigned w)
+{
+    return w == 64 ? ~0ull : (1ull << w) - 1;
+}
+
+static inline uint64_t cc_sign(uint64_t v, unsigned w)
+{
+    return (v >> (w - 1)) & 1;
+}
+
+/* ZF, SF and PF always come from the result. */
+static inline uint64_t cc_zsp(uint64_t dst, unsigned w)
+{
+    uint64_t f = 0;
+    dst &= cc_mask(w);
+    if (!dst)
+        f |= X86_FLAG_ZF;
+    if (cc_sign(dst, w))
+        f |= X86_FLAG_SF;
+    if (parity_table[dst & 0xff])
+        f |= X86_FLAG_PF;
+    return f;
+}
+
+static uint64_t cc_compute(uint32_t op, uint64_t dst, uint64_t src, uint64_t src2)
+{
+    if (op == CC_OP_EFLAGS || op >= CC_OP_COUNT)
+        return 0;
+    unsigned w = cc_width(op);
+    uint64_t mask = cc_mask(w);
+    uint64_t f = cc_zsp(dst, w);
+    dst &= mask;
+    src &= mask;
+    unsigned kind = (op - CC_OP_ADD8) >> 2;
+    switch (kind) {
+    case 0: { /* ADD */
+        uint64_t a = (dst - src) & mask;
+        if (dst < src)
+            f |= X86_FLAG_CF;
+        if ((dst ^ src ^ a) & 0x10)
+            f |= X86_FLAG_AF;
+        if (cc_sign((a ^ dst) & (src ^ dst), w))
+            f |= X86_FLAG_OF;
+        break;
+    }
+    case 1: { /* ADC */
+        uint64_t a = (dst - src - src2) & mask;
+        if (src2 ? dst <= src : dst < src)
+            f |= X86_FLAG_CF;
+        if ((dst ^ src ^ a) & 0x10)
+            f |= X86_FLAG_AF;
+        if (cc_sign((a ^ dst) & (src ^ dst), w))
+            f |= X86_FLAG_OF;
+        break;
+    }
+    case 2: { /* SUB */
+        uint64_t a = (dst + src) & mask;
+        if (a < src)
+            f |= X86_FLAG_CF;
+        if ((dst ^ src ^ a) & 0x10)
+            f |= X86_FLAG_AF;
+        if (cc_sign((a ^ src) & (a ^ dst), w))
+            f |= X86_FLAG_OF;
+        break;
+    }
+    case 3: { /* SBB */
+        uint64_t a = (dst + src + src2) & mask;
+        if (src2 ? a <= src : a < src)
+            f |= X86_FLAG_CF;
+        if ((dst ^ src ^ a) & 0x10)
+            f |= X86_FLAG_AF;
+        if (cc_sign((a ^ src) & (a ^ dst), w))
+            f |= X86_FLAG_OF;
+        break;
+    }
+    case 4: /* LOGIC */
+        break;
+    case 5: /* INC */
+        if (src2)
+            f |= X86_FLAG_CF;
+        if ((dst & 0xf) == 0)
+            f |= X86_FLAG_AF;
+        if (dst == (1ull << (w - 1)))
+            f |= X86_FLAG_OF;
+        break;
+    case 6: /* DEC */
+        if (src2)
+            f |= X86_FLAG_CF;
+        if ((dst & 0xf) == 0xf)
+            f |= X86_FLAG_AF;
+        if (dst == (1ull << (w - 1)) - 1)
+            f |= X86_FLAG_OF;
+        break;
+    case 7: /* SHL */
+        if (cc_sign(src, w))
+            f |= X86_FLAG_CF;
+        if (cc_sign(src, w) ^ cc_sign(dst, w))
+            f |= X86_FLAG_OF;
+        break;
+    case 8: /* SHR */
+        if (src & 1)
+            f |= X86_FLAG_CF;
+        if (cc_sign(src2 & mask, w))
+            f |= X86_FLAG_OF;
+        break;
+    case 9: /* SAR */
+        if (src & 1)
+            f |= X86_FLAG_CF;
+        break;
+    case 10: /* MUL */
+        if (src)
+            f |= X86_FLAG_CF | X86_FLAG_OF;
+        break;
+    }
+    return f;
+}
+
+#define X86_ARITH_FLAGS (X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF | X86_FLAG_SF | X86_FLAG_OF)
+
+uint64_t cpu_exec_get_rflags(const struct cpu_exec *c)
+{
+    if (c->cc_op == CC_OP_EFLAGS)
+        return c->cpu.rflags;
+    return (c->cpu.rflags & ~(uint64_t)X86_ARITH_FLAGS) |
+           cc_compute(c->cc_op, c->cc_dst, c->cc_src, c->cc_src2);
+}
+
+void cpu_exec_flush_flags(struct cpu_exec *c)
+{
+    c->cpu.rflags = cpu_exec_get_rflags(c) | X86_FLAG_FIXED;
+    c->cc_op = CC_OP_EFLAGS;
+}

@@ -1,0 +1,297 @@
+/* Translator core: registers, effective addresses with inline segment
+ * checks, operands, lazy flags, the stack, block exits, and the loop that
+ * decodes a block and hands each instruction to its group's translator. */
+#include "translator/xlat.h"
+
+#include <string.h>
+
+#include "cpu/exception.h"
+#include "cpu/helpers.h"
+#include "softmmu/mmu.h"
+
+unsigned xlat_size_index(unsigned size)
+{
+    return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+}
+
+ir_temp xlat_reg_read(struct xlat_ctx *x, unsigned reg, unsigned size, bool high8)
+{
+    if (high8)
+        return ir_ldc(x->ir, 1, OFF_REG(reg) + 1);
+    return ir_ldc(x->ir, size, OFF_REG(reg));
+}
+
+void xlat_reg_write(struct xlat_ctx *x, unsigned reg, unsigned size, bool high8, ir_temp v)
+{
+    if (high8) {
+        ir_stc(x->ir, 1, OFF_REG(reg) + 1, v);
+    } else if (size == 4) {
+        /* 32-bit results clear the upper half of the 64-bit register. */
+        ir_stc(x->ir, 8, OFF_REG(reg), ir_ext(x->ir, IR_ZEXT, 4, v));
+    } else {
+        ir_stc(x->ir, size, OFF_REG(reg), v);
+    }
+}
+
+static ir_temp xlat_addr_wrap(struct xlat_ctx *x, ir_temp v, unsigned addr_size)
+{
+    return addr_size >= 8 ? v : ir_ext(x->ir, IR_ZEXT, addr_size, v);
+}
+
+ir_temp xlat_ea_offset(struct xlat_ctx *x)
+{
+    const struct x86_mem_operand *m = &x->insn->mem;
+    struct ir_block *b = x->ir;
+    ir_temp off;
+    if (m->rip_relative) {
+        off = ir_movi(b, (uint64_t)m->disp);
+        return xlat_addr_wrap(x, off, m->addr_size);
+    }
+    off = ir_movi(b, (uint64_t)m->disp);
+    if (m->base >= 0)
+        off = ir_binop(b, IR_ADD, off, ir_ldc(b, 8, OFF_REG(m->base)));
+    if (m->index >= 0) {
+        ir_temp idx = ir_ldc(b, 8, OFF_REG(m->index));
+        if (m->scale > 1)
+            idx = ir_binopi(b, IR_SHL, idx, (uint64_t)__builtin_ctz(m->scale));
+        off = ir_binop(b, IR_ADD, off, idx);
+    }
+    return xlat_addr_wrap(x, off, m->addr_size);
+}
+
+/* Segment base + offset with the limit/type check done inline on the fast
+ * path; anything unusual goes to the soft MMU's full check. */
+ir_temp xlat_linear(struct xlat_ctx *x, int seg, ir_temp off, unsigned size, bool write)
+{
+    struct ir_block *b = x->ir;
+    if (x->mode64) {
+        if (seg == S_FS || seg == S_GS)
+            return ir_binop(b, IR_ADD, off, ir_ldc(b, 8, OFF_SEG_BASE(seg)));
+        return off;
+    }
+    ir_temp lin = ir_new_temp(b);
+    unsigned slow = ir_new_label(b), done = ir_new_label(b);
+    ir_temp end = ir_binopi(b, IR_ADD, off, size);
+    size_t lim = write ? offsetof(struct cpu_exec, seg_wlim1) : offsetof(struct cpu_exec, seg_rlim1);
+    ir_temp lim1 = ir_ldc(b, 8, lim + (size_t)seg * 8);
+    ir_brcond(b, IR_GTU, end, lim1, slow);
+    ir_temp sum = ir_binop(b, IR_ADD, ir_ldc(b, 8, OFF_SEG_BASE(seg)), off);
+    ir_mov_to(b, lin, ir_ext(b, IR_ZEXT, 4, sum));
+    ir_br(b, done);
+    ir_label(b, slow);
+    ir_temp s = ir_movi(b, (uint64_t)seg);
+    ir_temp how = ir_movi(b, size | (write ? 0x100u : 0));
+    ir_mov_to(b, lin, XLAT_HELPER(x, helper_seg_linear, 3, s, off, how, IR_NO_TEMP));
+    ir_label(b, done);
+    return lin;
+}
+
+ir_temp xlat_mem_linear(struct xlat_ctx *x, unsigned size, bool write)
+{
+    return xlat_linear(x, x->insn->mem.seg, xlat_ea_offset(x), size, write);
+}
+
+ir_temp xlat_op_read_at(struct xlat_ctx *x, unsigned n, ir_temp *lin_out, bool will_write)
+{
+    const struct x86_operand *op = &x->insn->op[n];
+    struct ir_block *b = x->ir;
+    switch (op->kind) {
+    case X86_OPK_REG:
+        return xlat_reg_read(x, op->reg, op->size, op->high8);
+    case X86_OPK_MEM: {
+        ir_temp lin = xlat_mem_linear(x, op->size, will_write);
+        if (lin_out)
+            *lin_out = lin;
+        return ir_ld(b, op->size, lin);
+    }
+    case X86_OPK_IMM:
+    case X86_OPK_REL:
+        return ir_movi(b, (uint64_t)op->value);
+    case X86_OPK_SEG:
+        return ir_ldc(b, 2, OFF_SEG_SEL(op->reg));
+    default:
+        return ir_movi(b, 0);
+    }
+}
+
+ir_temp xlat_op_read(struct xlat_ctx *x, unsigned n)
+{
+    return xlat_op_read_at(x, n, NULL, false);
+}
+
+void xlat_op_write(struct xlat_ctx *x, unsigned n, ir_temp lin, ir_temp v)
+{
+    const struct x86_operand *op = &x->insn->op[n];
+    switch (op->kind) {
+    case X86_OPK_REG:
+        xlat_reg_write(x, op->reg, op->size, op->high8, v);
+        break;
+    case X86_OPK_MEM:
+        if (lin == IR_NO_TEMP)
+            lin = xlat_mem_linear(x, op->size, true);
+        ir_st(x->ir, op->size, lin, v);
+        break;
+    default:
+        break;
+    }
+}
+
+void xlat_set_cc(struct xlat_ctx *x, uint32_t cc_op, ir_temp dst, ir_temp src, ir_temp src2)
+{
+    struct ir_block *b = x->ir;
+    ir_stc(b, 4, OFF_CC_OP, ir_movi(b, cc_op));
+    ir_stc(b, 8, OFF_CC_DST, dst);
+    if (src != IR_NO_TEMP)
+        ir_stc(b, 8, OFF_CC_SRC, src);
+    if (src2 != IR_NO_TEMP)
+        ir_stc(b, 8, OFF_CC_SRC2, src2);
+}
+
+ir_temp xlat_rflags(struct xlat_ctx *x)
+{
+    return ir_call(x->ir, (ir_helper_fn)helper_get_rflags, "helper_get_rflags", 0, IR_NO_TEMP,
+                   IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP);
+}
+
+ir_temp xlat_cond(struct xlat_ctx *x, unsigned cond)
+{
+    ir_temp cc = ir_movi(x->ir, cond);
+    return ir_call(x->ir, (ir_helper_fn)helper_cond, "helper_cond", 1, cc, IR_NO_TEMP,
+                   IR_NO_TEMP, IR_NO_TEMP);
+}
+
+/* The stack: SS-relative, with the stack-address size from SS.B (or 64). */
+void xlat_push(struct xlat_ctx *x, unsigned size, ir_temp v)
+{
+    struct ir_block *b = x->ir;
+    unsigned ss = x->stack_size;
+    ir_temp sp = ir_ldc(b, 8, OFF_REG(R_RSP));
+    ir_temp nsp = xlat_addr_wrap(x, ir_binopi(b, IR_SUB, sp, size), ss);
+    ir_temp lin = xlat_linear(x, S_SS, nsp, size, true);
+    ir_st(b, size, lin, v);
+    if (ss == 2)
+        ir_stc(b, 2, OFF_REG(R_RSP), nsp);
+    else if (ss == 4)
+        ir_stc(b, 8, OFF_REG(R_RSP), nsp); /* zero-extended by the wrap */
+    else
+        ir_stc(b, 8, OFF_REG(R_RSP), nsp);
+}
+
+ir_temp xlat_pop(struct xlat_ctx *x, unsigned size)
+{
+    struct ir_block *b = x->ir;
+    unsigned ss = x->stack_size;
+    ir_temp sp = xlat_addr_wrap(x, ir_ldc(b, 8, OFF_REG(R_RSP)), ss);
+    ir_temp lin = xlat_linear(x, S_SS, sp, size, false);
+    ir_temp v = ir_ld(b, size, lin);
+    ir_temp nsp = xlat_addr_wrap(x, ir_binopi(b, IR_ADD, sp, size), ss);
+    if (ss == 2)
+        ir_stc(b, 2, OFF_REG(R_RSP), nsp);
+    else
+        ir_stc(b, 8, OFF_REG(R_RSP), nsp);
+    return v;
+}
+
+ir_temp xlat_wrap_ip(struct xlat_ctx *x, ir_temp ip, unsigned opsize)
+{
+    if (opsize == 2)
+        return ir_ext(x->ir, IR_ZEXT, 2, ip);
+    if (opsize == 4)
+        return ir_ext(x->ir, IR_ZEXT, 4, ip);
+    return ip;
+}
+
+void xlat_exit_to(struct xlat_ctx *x, ir_temp new_rip)
+{
+    ir_stc(x->ir, 8, OFF_RIP, new_rip);
+    ir_exit(x->ir, -1);
+    x->end_block = true;
+}
+
+void xlat_exit_const(struct xlat_ctx *x, uint64_t rip, int slot)
+{
+    ir_stc(x->ir, 8, OFF_RIP, ir_movi(x->ir, rip));
+    ir_exit(x->ir, slot);
+    x->end_block = true;
+}
+
+ir_temp xlat_helper(struct xlat_ctx *x, ir_helper_fn fn, const char *name, unsigned nargs,
+                    ir_temp a, ir_temp b, ir_temp c, ir_temp d)
+{
+    return ir_call(x->ir, fn, name, nargs, a, b, c, d);
+}
+
+/* Decoder failures and unhandled instructions become #UD (or #GP for the
+ * 15-byte limit) at run time, with RIP at the instruction. */
+static void xlat_raise(struct xlat_ctx *x, int vector)
+{
+    ir_temp v = ir_movi(x->ir, (uint64_t)vector);
+    ir_call_void(x->ir, (ir_helper_fn)helper_raise, "helper_raise", 1, v, IR_NO_TEMP,
+                 IR_NO_TEMP, IR_NO_TEMP);
+    ir_exit(x->ir, -1);
+    x->end_block = true;
+}
+
+int xlat_block(struct cpu_exec *c, struct ir_block *ir, const uint8_t *code, unsigned avail,
+               struct xlat_block_info *info)
+{
+    struct xlat_ctx x;
+    memset(&x, 0, sizeof(x));
+    x.ir = ir;
+    x.c = c;
+    const struct x86_segment *cs = &c->cpu.seg[S_CS];
+    bool pe = c->cpu.cr0 & X86_CR0_PE;
+    bool vm = c->cpu.rflags & X86_FLAG_VM;
+    x.mode64 = (c->cpu.efer & X86_EFER_LMA) && (cs->attr & SEG_ATTR_L);
+    x.code_bits = x.mode64 ? 64 : (pe && !vm && (cs->attr & SEG_ATTR_DB)) ? 32 : 16;
+    x.stack_size = x.mode64 ? 8 : (pe && !vm && (c->cpu.seg[S_SS].attr & SEG_ATTR_DB)) ? 4 : 2;
+    ir_block_reset(ir);
+
+    uint64_t pc = c->cpu.rip;
+    unsigned used = 0, n = 0;
+    struct x86_insn insn;
+    while (n < XLAT_MAX_INSNS) {
+        int len = x86_decode(code + used, avail - used, x.code_bits, pc, &insn);
+        if (len == X86_DECODE_TRUNC && n > 0)
+            break; /* the next instruction needs bytes past what was fetched */
+        x.pc = pc;
+        x.insn = &insn;
+        ir_stc(ir, 8, OFF_RIP, ir_movi(ir, pc)); /* precise faults: RIP of this insn */
+        if (len == X86_DECODE_TRUNC) {
+            /* The first instruction itself crosses into a page that faults. */
+            ir_call_void(ir, (ir_helper_fn)helper_fetch_fault, "helper_fetch_fault", 0,
+                         IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP);
+            ir_exit(ir, -1);
+            n++;
+            break;
+        }
+        if (len < 0) {
+            xlat_raise(&x, len == X86_DECODE_TOOLONG ? X86_EXC_GP : X86_EXC_UD);
+            n++;
+            break;
+        }
+        x.next_pc = pc + (unsigned)len;
+        if (x.code_bits == 16)
+            x.next_pc &= 0xffff;
+        else if (x.code_bits == 32)
+            x.next_pc &= 0xffffffffu;
+        x.end_block = false;
+        bool ok = xlat_alu(&x) || xlat_flow(&x) || xlat_data(&x) || xlat_system(&x);
+        if (!ok)
+            xlat_raise(&x, X86_EXC_UD);
+        n++;
+        used += (unsigned)len;
+        pc = x.next_pc;
+        if (x.end_block || ir->overflow)
+            break;
+        if (used >= avail)
+            break;
+    }
+    if (!x.end_block && !(ir->count && ir->insns[ir->count - 1].op == IR_EXIT))
+        xlat_exit_const(&x, pc, 0);
+    info->ninsns = n;
+    info->guest_bytes = used ? used : 1;
+    if (ir->overflow)
+        return -1;
+    return ir_block_finalize(ir);
+}
