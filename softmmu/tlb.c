@@ -2,6 +2,7 @@
  * fast path translated code inlines, and the slow path for misses, faults,
  * page-crossing accesses, MMIO and writes to pages holding translated code. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpu/exception.h"
 #include "hw/machine.h"
