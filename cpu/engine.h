@@ -32,5 +32,6 @@ struct engine_ops {
 };
 
 extern const struct engine_ops kvm_engine_ops;
+extern const struct engine_ops bt_engine_ops;
 
 #endif

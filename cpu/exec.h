@@ -86,6 +86,11 @@ struct cpu_exec {
      * code (the translator invalidates it). */
     void (*code_write)(void *opaque, uint64_t phys, unsigned len);
     void *code_write_opaque;
+    /* Set by the translator's code_write callback when the block being
+     * executed was just invalidated: the backend stops at the next
+     * instruction boundary. */
+    bool tb_invalidated;
+
     /* Bitmap of physical pages with translated code (1 bit per 4 KiB page). */
     uint8_t *code_pages;
     uint64_t code_pages_limit; /* pages covered by the bitmap */

@@ -71,6 +71,13 @@ int ir_interp_run(const struct ir_block *b, struct cpu_exec *c, uint64_t *t)
             break;
         }
         case IR_STC: {
+            /* An instruction overwrote this block's code: finish it and stop
+             * at the next instruction boundary (RIP store marked cond = 1),
+             * so what follows is translated from the new bytes. */
+            if (__builtin_expect(c->tb_invalidated, 0) && i->cond == 1) {
+                c->cpu.rip = t[i->a];
+                return -1;
+            }
             uint8_t *p = (uint8_t *)c + i->imm;
             uint64_t v = t[i->a];
             switch (i->size) {
@@ -150,3 +157,4 @@ int ir_interp_run(const struct ir_block *b, struct cpu_exec *c, uint64_t *t)
     }
     return -1;
 }
+

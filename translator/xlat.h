@@ -82,8 +82,10 @@ bool xlat_system(struct xlat_ctx *x);
  * into code[], code_len bytes available from linear address lin).
  * Returns the number of guest bytes covered. */
 struct xlat_block_info {
-    unsigned ninsns;
-    unsigned guest_bytes;
+    unsigned max_insns;   /* in: at most this many instructions */
+    unsigned page_limit;  /* in: no instruction may start at or past this many bytes */
+    unsigned ninsns;      /* out */
+    unsigned guest_bytes; /* out */
 };
 int xlat_block(struct cpu_exec *c, struct ir_block *ir, const uint8_t *code, unsigned avail,
                struct xlat_block_info *info);

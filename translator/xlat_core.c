@@ -250,13 +250,18 @@ int xlat_block(struct cpu_exec *c, struct ir_block *ir, const uint8_t *code, uns
     uint64_t pc = c->cpu.rip;
     unsigned used = 0, n = 0;
     struct x86_insn insn;
-    while (n < XLAT_MAX_INSNS) {
+    unsigned max = info->max_insns ? info->max_insns : XLAT_MAX_INSNS;
+    while (n < max) {
         int len = x86_decode(code + used, avail - used, x.code_bits, pc, &insn);
         if (len == X86_DECODE_TRUNC && n > 0)
             break; /* the next instruction needs bytes past what was fetched */
         x.pc = pc;
         x.insn = &insn;
-        ir_stc(ir, 8, OFF_RIP, ir_movi(ir, pc)); /* precise faults: RIP of this insn */
+        /* Precise faults: RIP of this instruction. The store is marked as an
+         * instruction boundary (cond = 1) so a backend that must stop early
+         * (self-modifying code) knows where instructions start. */
+        ir_stc(ir, 8, OFF_RIP, ir_movi(ir, pc));
+        ir->insns[ir->count - 1].cond = 1;
         if (len == X86_DECODE_TRUNC) {
             /* The first instruction itself crosses into a page that faults. */
             ir_call_void(ir, (ir_helper_fn)helper_fetch_fault, "helper_fetch_fault", 0,
@@ -284,7 +289,7 @@ int xlat_block(struct cpu_exec *c, struct ir_block *ir, const uint8_t *code, uns
         pc = x.next_pc;
         if (x.end_block || ir->overflow)
             break;
-        if (used >= avail)
+        if (used >= avail || (info->page_limit && used >= info->page_limit))
             break;
     }
     if (!x.end_block && !(ir->count && ir->insns[ir->count - 1].op == IR_EXIT))

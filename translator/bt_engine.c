@@ -1,0 +1,388 @@
+/* The bt engine: finds or translates the block at CS:RIP, runs it on the
+ * selected backend, delivers faults and interrupts at block boundaries,
+ * sleeps in HLT, and implements the engine contract for struct machine. */
+#include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/engine.h"
+#include "cpu/exception.h"
+#include "hw/log.h"
+#include "hw/machine.h"
+#include "softmmu/mmu.h"
+#include "translator/bt.h"
+#include "translator/tb.h"
+#include "translator/xlat.h"
+
+#define BT_ARENA_SIZE (256u << 20)
+#define BT_CODE_PAGES_MAX (64ull << 30 >> 12) /* physical pages tracked: 64 GiB */
+#define BT_BLOCKS_PER_SLICE 4096              /* blocks between lock releases */
+
+struct bt_engine {
+    struct cpu_exec c;
+    struct machine *m;
+    struct tb_cache tc;
+    struct ir_block ir;
+    struct ir_insn ir_storage[IR_MAX_INSNS];
+    uint64_t temps[IR_MAX_TEMPS];
+    atomic_bool exit_request;
+    struct tb *current;
+    enum bt_backend backend;
+    uint64_t mem_generation; /* physmem map the TLB was filled under */
+    bool a20;                /* A20 state the TLB was filled under */
+};
+
+static enum bt_backend bt_default_backend = BT_BACKEND_INTERP;
+
+void bt_set_backend(enum bt_backend backend)
+{
+    bt_default_backend = backend;
+}
+
+static int bt_probe(char *why, size_t why_len)
+{
+    (void)why;
+    (void)why_len;
+    return 0;
+}
+
+static bool code_page_marked(const struct cpu_exec *c, uint64_t page)
+{
+    uint64_t n = page >> 12;
+    return n < c->code_pages_limit && (c->code_pages[n >> 3] & (1u << (n & 7)));
+}
+
+static void code_page_set(struct cpu_exec *c, uint64_t page, bool on)
+{
+    uint64_t n = page >> 12;
+    if (n >= c->code_pages_limit)
+        return;
+    if (on)
+        c->code_pages[n >> 3] |= (uint8_t)(1u << (n & 7));
+    else
+        c->code_pages[n >> 3] &= (uint8_t)~(1u << (n & 7));
+}
+
+/* The guest wrote to a page holding translated code. */
+static void bt_code_write(void *opaque, uint64_t phys, unsigned len)
+{
+    struct bt_engine *e = opaque;
+    uint64_t first = phys & ~0xfffull, last = (phys + (len ? len : 1) - 1) & ~0xfffull;
+    for (uint64_t p = first; p <= last; p += 0x1000) {
+        if (!code_page_marked(&e->c, p))
+            continue;
+        tb_invalidate_page(&e->tc, p);
+        code_page_set(&e->c, p, false);
+        if (e->current && (e->current->page[0] == p || e->current->page[1] == p))
+            e->c.tb_invalidated = true;
+    }
+}
+
+static uint32_t bt_mode_key(const struct cpu_exec *c)
+{
+    const struct x86_segment *cs = &c->cpu.seg[S_CS];
+    bool pe = c->cpu.cr0 & X86_CR0_PE, vm = c->cpu.rflags & X86_FLAG_VM;
+    bool m64 = (c->cpu.efer & X86_EFER_LMA) && (cs->attr & SEG_ATTR_L);
+    unsigned code = m64 ? 2 : (pe && !vm && (cs->attr & SEG_ATTR_DB)) ? 1 : 0;
+    unsigned stack = m64 ? 2 : (pe && !vm && (c->cpu.seg[S_SS].attr & SEG_ATTR_DB)) ? 1 : 0;
+    return code | stack << 2;
+}
+
+/* Translates the block at CS:RIP (max_insns 0 = as many as fit). Faults
+ * while fetching the first byte are raised here. */
+static struct tb *bt_translate(struct bt_engine *e, unsigned max_insns, bool cache)
+{
+    struct cpu_exec *c = &e->c;
+    bool m64 = (c->cpu.efer & X86_EFER_LMA) && (c->cpu.seg[S_CS].attr & SEG_ATTR_L);
+    uint64_t rip = c->cpu.rip;
+    uint64_t lin = mmu_seg_linear(c, S_CS, rip, 1, MMU_EXEC);
+    unsigned page_rem = 0x1000 - (unsigned)(lin & 0xfff);
+    unsigned want = page_rem + X86_MAX_INSN_LEN;
+    if (!m64) {
+        uint64_t lim = c->cpu.seg[S_CS].limit;
+        uint64_t room = lim >= rip ? lim - rip + 1 : 0;
+        if (room < want)
+            want = (unsigned)room;
+    }
+    uint8_t code[0x1000 + X86_MAX_INSN_LEN];
+    uint64_t phys0 = 0;
+    unsigned got = mmu_fetch(c, lin, code, want, &phys0);
+    if (got == 0) {
+        struct mmu_walk_result res;
+        if (!mmu_walk(c, lin, MMU_EXEC, c->cpl == 3, &res)) {
+            c->cpu.cr2 = lin;
+            cpu_raise_exception_err(c, X86_EXC_PF, res.pf_error);
+        }
+        cpu_raise_exception_err(c, X86_EXC_GP, 0);
+    }
+    struct xlat_block_info info = { .max_insns = max_insns, .page_limit = page_rem };
+    if (xlat_block(c, &e->ir, code, got, &info) < 0) {
+        info.max_insns = 1;
+        if (xlat_block(c, &e->ir, code, got, &info) < 0)
+            return NULL;
+    }
+    uint64_t page0 = phys0 & ~0xfffull, page1 = page0;
+    if (info.guest_bytes > page_rem) {
+        uint8_t b;
+        uint64_t phys1 = 0;
+        if (mmu_fetch(c, lin + page_rem, &b, 1, &phys1) == 1)
+            page1 = phys1 & ~0xfffull;
+    }
+    static struct tb scratch;
+    if (!cache) {
+        memset(&scratch, 0, sizeof(scratch));
+        scratch.ir = e->ir;
+        scratch.page[0] = page0;
+        scratch.page[1] = page1;
+        scratch.valid = true;
+        return &scratch;
+    }
+    struct tb *t = tb_insert(&e->tc, lin, phys0, bt_mode_key(c), page0, page1, info.guest_bytes, &e->ir);
+    if (!t) {
+        tb_cache_flush(&e->tc);
+        memset(c->code_pages, 0, (c->code_pages_limit + 7) / 8);
+        t = tb_insert(&e->tc, lin, phys0, bt_mode_key(c), page0, page1, info.guest_bytes, &e->ir);
+        if (!t)
+            return NULL;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!code_page_marked(c, t->page[i])) {
+            code_page_set(c, t->page[i], true);
+            tlb_flush_phys(c, t->page[i]);
+        }
+    }
+    if (log_enabled(LOG_OP)) {
+        char buf[160];
+        log_printf("OP: block at %#llx (phys %#llx), %u insns\n", (unsigned long long)lin,
+                   (unsigned long long)phys0, info.ninsns);
+        for (unsigned k = 0; k < e->ir.count; k++) {
+            ir_insn_format(&e->ir.insns[k], buf, sizeof(buf));
+            log_printf("  %4u: %s\n", k, buf);
+        }
+    }
+    return t;
+}
+
+static struct tb *bt_find(struct bt_engine *e)
+{
+    struct cpu_exec *c = &e->c;
+    bool m64 = (c->cpu.efer & X86_EFER_LMA) && (c->cpu.seg[S_CS].attr & SEG_ATTR_L);
+    uint64_t lin = m64 ? c->cpu.rip : ((c->cpu.seg[S_CS].base + c->cpu.rip) & 0xffffffffu);
+    /* The TLB's code tag gives the physical page without a walk. */
+    struct tlb_entry *te = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (te->tag_code == (lin & TLB_PAGE_MASK)) {
+        uint64_t phys = (te->phys & TLB_PAGE_MASK) | (lin & 0xfff); /* low bits: MMU flags */
+        struct tb *t = tb_lookup(&e->tc, lin, phys, bt_mode_key(c));
+        if (t)
+            return t;
+    }
+    return bt_translate(e, 0, true);
+}
+
+/* An exception raised by translated code or a helper: deliver it. Returns
+ * false on a triple fault. */
+static bool bt_deliver_fault(struct bt_engine *e)
+{
+    struct cpu_exec *c = &e->c;
+    int v = c->fault.vector;
+    c->fault.vector = -1;
+    if (log_enabled(LOG_INT))
+        log_printf("int: exception %d error %#x at %04x:%#llx\n", v, c->fault.error_code,
+                   c->cpu.seg[S_CS].selector, (unsigned long long)c->cpu.rip);
+    return cpu_deliver_event(c, CPU_EVENT_EXCEPTION, v, c->fault.has_error_code,
+                             c->fault.error_code, c->cpu.rip);
+}
+
+static bool bt_has_request(struct bt_engine *e)
+{
+    struct machine *m = e->m;
+    return atomic_load(&m->shutdown_requested) || atomic_load(&m->reset_requested);
+}
+
+/* Takes a pending NMI or maskable interrupt at this instruction boundary.
+ * Returns false on a triple fault. */
+static bool bt_take_interrupts(struct bt_engine *e, bool *delivered)
+{
+    struct cpu_exec *c = &e->c;
+    struct machine *m = e->m;
+    *delivered = false;
+    if (c->cpu.interrupt_shadow)
+        return true;
+    int kind = -1, vector = 0;
+    if (machine_nmi_pending(m) && !c->cpu.nmi_masked) {
+        machine_nmi_ack(m);
+        kind = CPU_EVENT_NMI;
+        vector = 2;
+    } else if ((c->cpu.rflags & X86_FLAG_IF) && machine_intr_pending(m)) {
+        vector = machine_intr_ack(m);
+        if (vector < 0)
+            return true;
+        kind = CPU_EVENT_EXTERNAL;
+    }
+    if (kind < 0)
+        return true;
+    c->cpu.halted = false;
+    *delivered = true;
+    if (log_enabled(LOG_INT))
+        log_printf("int: %s vector %#x at %04x:%#llx\n", kind == CPU_EVENT_NMI ? "NMI" : "interrupt",
+                   vector, c->cpu.seg[S_CS].selector, (unsigned long long)c->cpu.rip);
+    if (kind == CPU_EVENT_NMI)
+        c->cpu.nmi_masked = true;
+    sigjmp_buf jb;
+    c->unwind = &jb;
+    if (sigsetjmp(jb, 0))
+        return bt_deliver_fault(e);
+    cpu_exec_flush_flags(c);
+    return cpu_deliver_event(c, (enum cpu_event_kind)kind, vector, false, 0, c->cpu.rip);
+}
+
+static void bt_wait_halted(struct bt_engine *e)
+{
+    struct cpu_exec *c = &e->c;
+    struct machine *m = e->m;
+    while (!bt_has_request(e) && !atomic_load(&e->exit_request) &&
+           !((c->cpu.rflags & X86_FLAG_IF) && machine_intr_pending(m)) && !machine_nmi_pending(m))
+        pthread_cond_wait(&m->cpu_wakeup, &m->lock);
+}
+
+static enum engine_exit bt_run(void *state)
+{
+    struct bt_engine *e = state;
+    struct cpu_exec *c = &e->c;
+    struct machine *m = e->m;
+    unsigned slice = 0;
+    for (;;) {
+        if (atomic_load(&m->shutdown_requested))
+            return ENGINE_EXIT_SHUTDOWN;
+        if (atomic_load(&m->reset_requested))
+            return ENGINE_EXIT_RESET;
+        if (atomic_exchange(&e->exit_request, false) || ++slice >= BT_BLOCKS_PER_SLICE) {
+            /* Let the main loop run timers and input. */
+            slice = 0;
+            pthread_mutex_unlock(&m->lock);
+            sched_yield();
+            pthread_mutex_lock(&m->lock);
+            continue;
+        }
+        if (m->mem.generation != e->mem_generation || m->a20_enabled != e->a20) {
+            /* The TLB caches host pointers and A20-masked addresses. */
+            e->mem_generation = m->mem.generation;
+            e->a20 = m->a20_enabled;
+            tlb_flush_all(c);
+        }
+        bool delivered;
+        if (!bt_take_interrupts(e, &delivered))
+            return ENGINE_EXIT_RESET;
+        if (c->cpu.halted) {
+            bt_wait_halted(e);
+            continue;
+        }
+        sigjmp_buf jb;
+        c->unwind = &jb;
+        c->fault.vector = -1;
+        if (sigsetjmp(jb, 0)) {
+            e->current = NULL;
+            c->tb_invalidated = false;
+            c->cpu.interrupt_shadow = false;
+            if (!bt_deliver_fault(e)) {
+                if (log_enabled(LOG_INT))
+                    log_printf("int: triple fault\n");
+                return ENGINE_EXIT_RESET;
+            }
+            continue;
+        }
+        bool shadow = c->cpu.interrupt_shadow;
+        struct tb *t = shadow ? bt_translate(e, 1, false) : bt_find(e);
+        if (!t) {
+            fprintf(stderr, "vx86: bt: cannot translate the block at %#llx\n",
+                    (unsigned long long)c->cpu.rip);
+            return ENGINE_EXIT_ERROR;
+        }
+        if (log_enabled(LOG_EXEC))
+            log_printf("exec: %04x:%#llx\n", c->cpu.seg[S_CS].selector,
+                       (unsigned long long)c->cpu.rip);
+        e->current = t;
+        ir_interp_run(&t->ir, c, e->temps);
+        e->current = NULL;
+        c->tb_invalidated = false;
+        if (shadow)
+            c->cpu.interrupt_shadow = false;
+    }
+}
+
+static void bt_kick(void *state)
+{
+    struct bt_engine *e = state;
+    atomic_store(&e->exit_request, true);
+}
+
+static int bt_get_cpu(void *state, struct x86_cpu *out)
+{
+    struct bt_engine *e = state;
+    cpu_exec_flush_flags(&e->c);
+    *out = e->c.cpu;
+    return 0;
+}
+
+static int bt_put_cpu(void *state, const struct x86_cpu *in)
+{
+    struct bt_engine *e = state;
+    e->c.cpu = *in;
+    e->c.cc_op = CC_OP_EFLAGS;
+    cpu_exec_sync_from_state(&e->c);
+    tlb_flush_all(&e->c);
+    return 0;
+}
+
+static void bt_destroy(void *state)
+{
+    struct bt_engine *e = state;
+    if (!e)
+        return;
+    tb_cache_destroy(&e->tc);
+    free(e->c.code_pages);
+    free(e);
+}
+
+static int bt_create(struct machine *m, void **state)
+{
+    struct bt_engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    e->m = m;
+    e->c.m = m;
+    e->backend = bt_default_backend;
+    ir_block_init(&e->ir, e->ir_storage, IR_MAX_INSNS);
+    if (tb_cache_init(&e->tc, BT_ARENA_SIZE) < 0) {
+        free(e);
+        return -ENOMEM;
+    }
+    e->c.code_pages_limit = BT_CODE_PAGES_MAX;
+    e->c.code_pages = calloc(1, BT_CODE_PAGES_MAX / 8);
+    if (!e->c.code_pages) {
+        bt_destroy(e);
+        return -ENOMEM;
+    }
+    e->c.code_write = bt_code_write;
+    e->c.code_write_opaque = e;
+    e->c.fault.vector = -1;
+    tlb_flush_all(&e->c); /* zeroed tags would match page 0 */
+    e->mem_generation = m->mem.generation;
+    e->a20 = m->a20_enabled;
+    *state = e;
+    return 0;
+}
+
+const struct engine_ops bt_engine_ops = {
+    .name = "bt",
+    .probe = bt_probe,
+    .create = bt_create,
+    .run = bt_run,
+    .kick = bt_kick,
+    .get_cpu = bt_get_cpu,
+    .put_cpu = bt_put_cpu,
+    .destroy = bt_destroy,
+};

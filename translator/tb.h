@@ -1,0 +1,51 @@
+/* The translation cache: translated blocks keyed by linear and physical
+ * address of their first byte and the mode bits that change decoding,
+ * stored in one arena that is flushed whole when full, and invalidated per
+ * physical page when the guest writes to code. */
+#ifndef VX86_TRANSLATOR_TB_H
+#define VX86_TRANSLATOR_TB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "translator/ir.h"
+
+#define TB_HASH_BITS 15
+
+struct tb {
+    uint64_t pc_linear;
+    uint64_t pc_phys;
+    uint32_t mode;        /* code size, stack size, 64-bit mode */
+    uint32_t guest_bytes;
+    uint64_t page[2];     /* physical pages holding its code (page[1] = page[0] if one) */
+    struct ir_block ir;
+    struct tb *hash_next;
+    struct tb *page_next[2];
+    bool valid;
+};
+
+struct tb_cache {
+    uint8_t *arena;
+    size_t arena_size;
+    size_t used;
+    struct tb *hash[1u << TB_HASH_BITS];
+    /* Blocks by physical page, for invalidation: a small hash of lists. */
+    struct tb *by_page[1u << TB_HASH_BITS];
+    uint64_t flushes;
+    uint64_t translations;
+};
+
+int tb_cache_init(struct tb_cache *tc, size_t arena_size);
+void tb_cache_destroy(struct tb_cache *tc);
+void tb_cache_flush(struct tb_cache *tc);
+struct tb *tb_lookup(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode);
+/* Copies ir into the arena as a new block; NULL when the arena is full
+ * (flush and retry). */
+struct tb *tb_insert(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode,
+                     uint64_t page0, uint64_t page1, uint32_t guest_bytes,
+                     const struct ir_block *ir);
+/* Invalidates every block with code on the physical page; returns how many. */
+unsigned tb_invalidate_page(struct tb_cache *tc, uint64_t phys_page);
+
+#endif
