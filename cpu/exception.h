@@ -16,6 +16,10 @@ enum x86_exception {
     X86_EXC_AC = 17, X86_EXC_MC = 18, X86_EXC_XM = 19,
 };
 
+/* A fault while delivering a double fault: the processor shuts down. Raised
+ * as a pseudo-vector so the engine loop turns it into a reset. */
+#define CPU_TRIPLE_FAULT (-2)
+
 /* Records the fault in c->fault and longjmps to c->unwind. The guest state
  * (RIP, registers) must already be that of the faulting instruction's start. */
 _Noreturn void cpu_raise_exception(struct cpu_exec *c, int vector);

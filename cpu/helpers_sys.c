@@ -44,7 +44,7 @@ HELPER(helper_cpuid)
     case 1:
         eax = 0x00000611;            /* family 6, model 1, stepping 1 */
         ebx = 0x00010000;            /* APIC ID 0, one logical processor */
-        edx = (1u << 0)   /* FPU */
+        edx = (1u << 0)   /* FPU (control/status now, arithmetic with cpu/fpu.c) */
             | (1u << 3)   /* PSE */
             | (1u << 4)   /* TSC */
             | (1u << 5)   /* MSR */

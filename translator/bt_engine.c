@@ -189,6 +189,8 @@ static bool bt_deliver_fault(struct bt_engine *e)
     struct cpu_exec *c = &e->c;
     int v = c->fault.vector;
     c->fault.vector = -1;
+    if (v == CPU_TRIPLE_FAULT)
+        return false;
     if (log_enabled(LOG_INT))
         log_printf("int: exception %d error %#x at %04x:%#llx\n", v, c->fault.error_code,
                    c->cpu.seg[S_CS].selector, (unsigned long long)c->cpu.rip);
