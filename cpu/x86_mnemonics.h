@@ -38,7 +38,9 @@
     M(X87) /* every D8-DF escape: the translator looks at opcode and modrm */ \
     /* MMX/SSE and later: one entry per map/opcode family, resolved by the translator */ \
     M(SSE) M(XSAVE) M(XRSTOR) M(XGETBV) M(XSETBV) M(FXSAVE) M(FXRSTOR) M(LDMXCSR) M(STMXCSR) \
-    M(EMMS)
+    M(EMMS) \
+    /* integer instructions of the 0F 38 map (SSE4.2 CRC32, MOVBE) */ \
+    M(CRC32) M(MOVBE)
 
 enum x86_mnemonic {
 #define X86_MNEMONIC_ENUM(name) X86_##name,
