@@ -450,7 +450,8 @@ void cpu_far_ret(struct cpu_exec *c, unsigned opsize, uint16_t imm)
     struct seg_stack nst;
     bool mode64 = cpu_long_mode(c) && (cs.attr & SEG_ATTR_L);
     seg_stack_init(&nst, &ss, new_sp + imm, mode64, false, X86_EXC_SS, 0);
-    c->cpu.regs[R_RSP] = seg_stack_rsp(&nst, c->cpu.regs[R_RSP]);
+    /* A 64-bit pop gives all of RSP, whatever the new code size. */
+    c->cpu.regs[R_RSP] = opsize == 8 ? new_sp + imm : seg_stack_rsp(&nst, c->cpu.regs[R_RSP]);
     seg_set(c, S_SS, &ss);
     set_cs(c, &cs, rpl, ip);
     seg_null_inaccessible(c);
@@ -641,7 +642,7 @@ void cpu_iret(struct cpu_exec *c, unsigned opsize, uint64_t next_rip)
         struct seg_stack nst;
         bool mode64 = cpu_long_mode(c) && (cs.attr & SEG_ATTR_L);
         seg_stack_init(&nst, &ss, new_sp, mode64, false, X86_EXC_SS, 0);
-        c->cpu.regs[R_RSP] = seg_stack_rsp(&nst, c->cpu.regs[R_RSP]);
+        c->cpu.regs[R_RSP] = opsize == 8 ? new_sp : seg_stack_rsp(&nst, c->cpu.regs[R_RSP]);
         seg_set(c, S_SS, &ss);
     } else {
         st.sp += 3ull * opsize;

@@ -181,11 +181,14 @@ uint64_t seg_stack_pop(struct cpu_exec *c, struct seg_stack *st, unsigned size);
 /* Reads size bytes at offset off above the stack pointer without popping. */
 uint64_t seg_stack_peek(struct cpu_exec *c, const struct seg_stack *st, uint64_t off,
                         unsigned size);
-/* The new value of the full RSP register given its old value: only the bits
- * under mask change (a 16-bit stack keeps the high bits of ESP). */
+/* The new value of the full RSP register given its old value: a 16-bit
+ * stack changes SP only, a 32-bit one writes ESP (zero-extended, as every
+ * 32-bit register write is in IA-32e mode), a 64-bit one all of RSP. */
 static inline uint64_t seg_stack_rsp(const struct seg_stack *st, uint64_t old_rsp)
 {
-    return (old_rsp & ~st->mask) | (st->sp & st->mask);
+    if (st->mask == 0xffff)
+        return (old_rsp & ~0xffffull) | (st->sp & 0xffff);
+    return st->sp & st->mask;
 }
 
 /* Descriptor-inspecting instructions (SDM vol. 2). Each returns ZF. In real

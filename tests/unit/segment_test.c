@@ -634,6 +634,57 @@ START_TEST(iretq_to_64bit_user_mode)
 }
 END_TEST
 
+START_TEST(long_mode_call_gate_and_far_ret)
+{
+    enter_protected(3);
+    const uint64_t pml4 = 0x10000, pdpt = 0x11000, pd = 0x12000;
+    memset(ram + pml4, 0, 0x3000);
+    wr(pml4, 8, pdpt | 7);
+    wr(pdpt, 8, pd | 7);
+    wr(pd, 8, 0x87);
+    c->cpu.cr3 = pml4;
+    c->cpu.cr4 = X86_CR4_PAE;
+    c->cpu.efer = X86_EFER_LME | X86_EFER_LMA;
+    c->cpu.cr0 |= X86_CR0_PG;
+    tlb_flush_all(c);
+    load_cache(S_CS, SEL_CODE64_3);
+    /* 64-bit TSS (16-byte descriptor at 0xd8) with RSP0, and a 16-byte
+     * call gate at 0xe8 to 64-bit ring-0 code */
+    put_desc(0xd8, 0x4000, 0x67, 0x89, 0);
+    wr(GDT + 0xe0, 8, 0);
+    wr(0x4000 + 4, 8, 0x9008);
+    const uint64_t target = 0xffffffff80001234ull;
+    wr(GDT + 0xe8, 4, (target & 0xffff) | ((uint32_t)SEL_CODE64_0 << 16));
+    wr(GDT + 0xec, 4, (target & 0xffff0000u) | (0xecu << 8));
+    wr(GDT + 0xf0, 4, target >> 32);
+    wr(GDT + 0xf4, 4, 0);
+    struct seg_desc d;
+    ck_assert(seg_desc_read_sys(c, 0xd8, &d));
+    seg_cache_from_desc(&c->cpu.tr, 0xd8, &d);
+    c->cpu.regs[R_RSP] = 0x7000;
+    c->cpu.rip = 0x401000;
+    EXPECT_OK(cpu_far_call(c, 0xeb, 0, 8, 0x401007));
+    ck_assert_uint_eq(c->cpl, 0);
+    ck_assert_uint_eq(c->cpu.rip, target);
+    ck_assert_uint_eq(c->cpu.seg[S_CS].selector, SEL_CODE64_0);
+    ck_assert_uint_eq(c->cpu.seg[S_SS].selector, 0);          /* null SS, RPL 0 */
+    ck_assert_uint_eq(c->cpu.regs[R_RSP], 0x9008 - 32);       /* not aligned: only interrupts do */
+    ck_assert_uint_eq(rd(0x9008 - 8, 8), SEL_DATA3);
+    ck_assert_uint_eq(rd(0x9008 - 16, 8), 0x7000);
+    ck_assert_uint_eq(rd(0x9008 - 24, 8), SEL_CODE64_3);
+    ck_assert_uint_eq(rd(0x9008 - 32, 8), 0x401007);
+    EXPECT_OK(cpu_far_ret(c, 8, 0));
+    ck_assert_uint_eq(c->cpl, 3);
+    ck_assert_uint_eq(c->cpu.rip, 0x401007);
+    ck_assert_uint_eq(c->cpu.seg[S_CS].selector, SEL_CODE64_3);
+    ck_assert_uint_eq(c->cpu.seg[S_SS].selector, SEL_DATA3);
+    ck_assert_uint_eq(c->cpu.regs[R_RSP], 0x7000);
+    /* a legacy 8-byte call gate type is not allowed in long mode: the
+     * upper half of 0xa0 is the 0xa8 gate, whose type field is not 0 */
+    EXPECT_FAULT(cpu_far_call(c, SEL_CALLGATE3 | 3, 0, 8, 0), X86_EXC_GP, SEL_CALLGATE3);
+}
+END_TEST
+
 /* Task switches */
 
 static void put_tss32(uint32_t base, uint32_t eip, uint32_t eflags, uint16_t cs, uint16_t ds,
@@ -944,6 +995,7 @@ static Suite *segment_suite(void)
     tcase_add_test(tc, iret_real_mode);
     tcase_add_test(tc, iret_to_v86_and_back_from_v86);
     tcase_add_test(tc, iretq_to_64bit_user_mode);
+    tcase_add_test(tc, long_mode_call_gate_and_far_ret);
     tcase_add_test(tc, task_gate_interrupt_and_iret_back);
     tcase_add_test(tc, task_gate_exception_pushes_error_code);
     tcase_add_test(tc, far_call_and_jmp_to_tasks);
