@@ -257,6 +257,15 @@ static struct rres round_core(bool sign, int32_t e, u128 m, int prec, const stru
             if (round_bits(&h, m.lo, prec, sign, s->rc, &ix, &ic))
                 tiny = false;
         }
+        /* An unmasked underflow delivers the result with its exponent
+         * wrapped into range; one too small even for that (only FSCALE
+         * gets there) is delivered as if masked. */
+        if (!(s->masks & SF80_UE) && tiny && f->wrap && e + SF80_WRAP < f->emin) {
+            /* beyond even the wrapped range (only FSCALE gets here): zero */
+            s->flags |= SF80_UE | SF80_PE;
+            r.kind = RK_ZERO;
+            return r;
+        }
         if (!(s->masks & SF80_UE) && tiny) {
             /* Unmasked: deliver the normal-precision result; the x87 wraps
              * the exponent for a register destination. A memory
@@ -294,6 +303,13 @@ static struct rres round_core(bool sign, int32_t e, u128 m, int prec, const stru
     if (round_bits(&m.hi, m.lo, prec, sign, s->rc, &inexact, &inc)) {
         m.hi = 1ull << 63;
         e++;
+    }
+    if (e > f->emax && !(s->masks & SF80_OE) && f->wrap && e - SF80_WRAP > f->emax) {
+        /* beyond even the wrapped range: infinity, whatever the rounding */
+        s->flags |= SF80_OE | SF80_PE;
+        s->c1 = true;
+        r.kind = RK_INF;
+        return r;
     }
     if (e > f->emax && !(s->masks & SF80_OE)) {
         s->flags |= SF80_OE;
@@ -818,4 +834,827 @@ enum sf80_relation sf80_compare(floatx80 a, floatx80 b, bool quiet_cmp, struct s
     if (sa)
         mag = -mag;
     return mag < 0 ? SF80_LT : SF80_GT;
+}
+
+/* ---- packed BCD ---- */
+
+floatx80 sf80_from_bcd(const uint8_t bcd[10])
+{
+    uint64_t v = 0;
+    for (int i = 8; i >= 0; i--)
+        v = v * 100 + (uint64_t)(bcd[i] >> 4) * 10 + (bcd[i] & 15);
+    return from_u64(bcd[9] >> 7, v);
+}
+
+void sf80_to_bcd(floatx80 a, uint8_t bcd[10], struct sf80_status *s)
+{
+    static const uint8_t indefinite[10] = { 0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff };
+    enum sf80_class ca = sf80_classify(a);
+    uint64_t mag = 0;
+    bool inexact = false, inc = false;
+    s->c1 = false;
+    if (ca == SF80_UNSUPPORTED || is_nan_class(ca) || ca == SF80_INF) {
+        s->flags |= SF80_IE;
+        memcpy(bcd, indefinite, 10);
+        return;
+    }
+    if (ca != SF80_ZERO) {
+        if (!round_to_u64(unpack(a), s->rc, &mag, &inexact, &inc) || mag >= 1000000000000000000ull) {
+            s->flags |= SF80_IE;
+            memcpy(bcd, indefinite, 10);
+            return;
+        }
+    }
+    if (inexact)
+        s->flags |= SF80_PE;
+    s->c1 = inc;
+    for (int i = 0; i < 9; i++) {
+        unsigned lo = (unsigned)(mag % 10), hi = (unsigned)(mag / 10 % 10);
+        mag /= 100;
+        bcd[i] = (uint8_t)(hi << 4 | lo);
+    }
+    bcd[9] = sf80_sign(a) ? 0x80 : 0;
+}
+
+/* ---- FSCALE, FXTRACT, FPREM ---- */
+
+floatx80 sf80_scale(floatx80 a, floatx80 b, struct sf80_status *s)
+{
+    enum sf80_class ca = sf80_classify(a), cb = sf80_classify(b);
+    floatx80 out;
+    s->c1 = false;
+    if (screen2(a, b, ca, cb, &out, s))
+        return out;
+    if (cb == SF80_INF) {
+        bool neg = sf80_sign(b);
+        if ((ca == SF80_INF && neg) || (ca == SF80_ZERO && !neg))
+            return invalid(s);
+        if (ca == SF80_INF || ca == SF80_ZERO)
+            return a;
+        return neg ? sf80_make(sf80_sign(a), 0, 0) : sf80_make(sf80_sign(a), SF80_EXP_MAX, 1ull << 63);
+    }
+    if (ca == SF80_INF || ca == SF80_ZERO)
+        return a;
+    /* trunc(b), clamped far beyond any exponent that can still matter */
+    int32_t n = 0;
+    if (cb != SF80_ZERO) {
+        struct unpacked ub = unpack(b);
+        if (ub.e >= 20)
+            n = 1 << 20;
+        else if (ub.e >= 0)
+            n = (int32_t)(ub.sig >> (63 - ub.e));
+        if (ub.sign)
+            n = -n;
+    }
+    struct unpacked ua = unpack(a);
+    struct sf80_status s64 = *s;
+    s64.prec = 64;
+    floatx80 r = round_x80(ua.sign, ua.e + n, (u128){ ua.sig, 0 }, &s64);
+    s->flags = s64.flags;
+    s->c1 = s64.c1;
+    return r;
+}
+
+void sf80_extract(floatx80 a, floatx80 *exponent, floatx80 *significand, struct sf80_status *s)
+{
+    enum sf80_class ca = sf80_classify(a);
+    s->c1 = false;
+    switch (ca) {
+    case SF80_UNSUPPORTED:
+        *exponent = *significand = invalid(s);
+        return;
+    case SF80_SNAN:
+        s->flags |= SF80_IE;
+        /* fall through */
+    case SF80_QNAN:
+        *exponent = *significand = quiet(a);
+        return;
+    case SF80_INF:
+        *exponent = sf80_make(false, SF80_EXP_MAX, 1ull << 63);
+        *significand = a;
+        return;
+    case SF80_ZERO:
+        s->flags |= SF80_ZE;
+        *exponent = sf80_make(true, SF80_EXP_MAX, 1ull << 63);
+        *significand = a;
+        return;
+    case SF80_DENORMAL:
+        s->flags |= SF80_DE;
+        break;
+    default: break;
+    }
+    struct unpacked u = unpack(a);
+    *exponent = sf80_from_int64(u.e);
+    *significand = sf80_make(u.sign, SF80_BIAS, u.sig);
+}
+
+/* An unpacked value back in canonical 80-bit form (exact unless tiny). */
+static floatx80 exact_x80(struct unpacked u, struct sf80_status *s)
+{
+    struct sf80_status s64 = *s;
+    s64.prec = 64;
+    floatx80 r = round_x80(u.sign, u.e, (u128){ u.sig, 0 }, &s64);
+    s->flags = s64.flags;
+    s->c1 = false;
+    return r;
+}
+
+/* Reduction step count of a partial FPREM: the hardware brings the
+ * exponent difference down to a multiple of 32 per step. */
+static int32_t fprem_chunk(int32_t d)
+{
+    return 32 + (d & 31);
+}
+
+floatx80 sf80_rem(floatx80 a, floatx80 b, bool round_nearest, unsigned *quotient,
+                  bool *incomplete, struct sf80_status *s)
+{
+    enum sf80_class ca = sf80_classify(a), cb = sf80_classify(b);
+    floatx80 out;
+    *quotient = 0;
+    *incomplete = false;
+    s->c1 = false;
+    /* an infinite dividend or zero divisor is invalid before any denormal */
+    if ((ca == SF80_INF || cb == SF80_ZERO) && !is_nan_class(ca) && !is_nan_class(cb) &&
+        ca != SF80_UNSUPPORTED && cb != SF80_UNSUPPORTED)
+        return invalid(s);
+    if (screen2(a, b, ca, cb, &out, s))
+        return out;
+    if (ca == SF80_ZERO)
+        return a;
+    if (cb == SF80_INF)
+        return exact_x80(unpack(a), s);
+    struct unpacked ua = unpack(a), ub = unpack(b);
+    int32_t d = ua.e - ub.e;
+    /* |a| < |b|/2, or |a| < |b| without rounding: a is the remainder (a
+     * pseudo-denormal comes back in its canonical form). */
+    if (d < -1 || (d < 0 && !round_nearest))
+        return exact_x80(ua, s);
+    uint64_t q = 0;
+    bool sign = ua.sign;
+    int32_t re = ub.e;
+    u128 m;
+    if (d < 0) {
+        /* FPREM1 with |b|/2 <= |a| < |b|: the quotient rounds to 1 unless
+         * |a| is at most half of |b|. */
+        if (ua.sig <= ub.sig)
+            return exact_x80(ua, s);
+        m = sub128((u128){ ub.sig, 0 }, (u128){ ua.sig >> 1, ua.sig << 63 });
+        sign = !sign;
+        q = 1;
+    } else {
+        int32_t steps = d;
+        if (d >= 64) {
+            steps = fprem_chunk(d);
+            re = ua.e - steps;
+            *incomplete = true;
+        }
+        /* Long division of the significands, one quotient bit per exponent
+         * step; the remainder keeps the divisor's scale (2^re) and is exact. */
+        uint64_t rem = ua.sig;
+        bool top = false;
+        for (int32_t i = 0;; i++) {
+            bool ge = top || rem >= ub.sig;
+            if (ge)
+                rem -= ub.sig;
+            q = (q << 1) | ge;
+            if (i == steps)
+                break;
+            top = rem >> 63;
+            rem <<= 1;
+        }
+        m = (u128){ rem, 0 };
+        if (round_nearest && !*incomplete) {
+            /* FPREM1: quotient to nearest, ties to even. */
+            int c = cmp128(shl128((u128){ 0, rem }, 1), (u128){ 0, ub.sig });
+            if (c > 0 || (c == 0 && (q & 1))) {
+                m = (u128){ ub.sig - rem, 0 };
+                sign = !sign;
+                q++;
+            }
+        }
+    }
+    *quotient = (unsigned)(q & 7);
+    if (!m.hi && !m.lo)
+        return sf80_make(ua.sign, 0, 0);
+    struct sf80_status s64 = *s;
+    s64.prec = 64;
+    floatx80 r = round_x80(sign, re, m, &s64);
+    s->flags = s64.flags;
+    s->c1 = false;
+    return r;
+}
+
+/* ---- transcendentals ----
+ *
+ * Method: the operand is converted exactly to a working format with a
+ * 128-bit significand (struct xf); the function is evaluated there with
+ * truncating operations (relative error about 2^-120 after all steps) and
+ * the result is rounded once to 64 bits in the current rounding mode, so
+ * it is the correctly rounded value except when the true result lies
+ * within ~2^-56 ulp of a rounding boundary.
+ *  - sin/cos/tan: the argument is reduced exactly by pi/2 taken as the
+ *    x87's 66-bit pi (so results near multiples of pi match the hardware),
+ *    then Taylor series on [-pi/4, pi/4].
+ *  - atan: octant folding to t in [0, 1], then atan(t) = atan(k/16) +
+ *    atan((t - k/16) / (1 + t k/16)) with a table of atan(k/16) and a
+ *    Taylor series on |t'| <= 1/32.
+ *  - log2: x = 2^e * m with m in [sqrt(2)/2, sqrt(2)), ln(m) = 2 atanh(s),
+ *    s = (m-1)/(m+1), |s| <= 0.172; log2(1+x) uses s = x/(2+x) directly.
+ *  - 2^x - 1: expm1(x ln 2) by its Taylor series (|x ln 2| <= 0.7).
+ * Constants (pi, ln 2, log2(e), atan(k/16)) are 128-bit truncations
+ * computed with bc. */
+
+struct xf {
+    bool sign;
+    int32_t e;   /* value = m / 2^127 * 2^e */
+    u128 m;      /* normalized (bit 127 set), or zero */
+};
+
+struct xf_const {
+    uint64_t hi, lo;
+    int32_t e;
+};
+
+static const struct xf_const xf_pi = { 0xc90fdaa22168c234ull, 0xc4c6628b80dc1cd1ull, 1 };
+static const struct xf_const xf_ln2 = { 0xb17217f7d1cf79abull, 0xc9e3b39803f2f6afull, -1 };
+static const struct xf_const xf_log2e = { 0xb8aa3b295c17f0bbull, 0xbe87fed0691d3e88ull, 0 };
+static const struct xf_const xf_sqrt2 = { 0xb504f333f9de6484ull, 0x597d89b3754abe9full, 0 };
+
+/* atan(k/16), k = 1..16 */
+static const struct xf_const xf_atan_table[16] = {
+    { 0xffaaddb967ef4e36ull, 0xcb2792dc0e2e0d51ull, -5 },
+    { 0xfeadd4d5617b6e32ull, 0xc897989f3e888ef7ull, -4 },
+    { 0xbdcbda5e72d81134ull, 0x7b0b4f881c9c7487ull, -3 },
+    { 0xfadbafc96406eb15ull, 0x6dc79ef5f7a217e5ull, -3 },
+    { 0x9b13b9b83f5e5e69ull, 0xc5abb498d27af328ull, -2 },
+    { 0xb7b0ca0f26f78473ull, 0x8aa32122dcfe4483ull, -2 },
+    { 0xd327761e611fe5b6ull, 0x427c95e9001e7136ull, -2 },
+    { 0xed63382b0dda7b45ull, 0x6fe445ecbc3a8d03ull, -2 },
+    { 0x832bf4a6d9867e2aull, 0x4b6a09cb61a515c0ull, -1 },
+    { 0x8f005d5ef7f59f9bull, 0x5c835e1665c43747ull, -1 },
+    { 0x9a2f80e671bdda20ull, 0x4226f8e2204ff3bcull, -1 },
+    { 0xa4bc7d1934f70924ull, 0x19a87f2a457dac9eull, -1 },
+    { 0xaeac4c38b4d8c080ull, 0x14725e2f3e52070aull, -1 },
+    { 0xb8053e2bc2319e73ull, 0xcb2da55210a4443dull, -1 },
+    { 0xc0ce85b8ac526640ull, 0x89dd62c46e92fa24ull, -1 },
+    { 0xc90fdaa22168c234ull, 0xc4c6628b80dc1cd1ull, -1 },
+};
+
+static struct xf xf_k(const struct xf_const *c)
+{
+    return (struct xf){ false, c->e, { c->hi, c->lo } };
+}
+
+static bool xf_zero(struct xf a)
+{
+    return !a.m.hi && !a.m.lo;
+}
+
+static struct xf xf_norm(struct xf a)
+{
+    if (xf_zero(a))
+        return a;
+    int n = a.m.hi ? clz64(a.m.hi) : 64 + clz64(a.m.lo);
+    a.m = shl128(a.m, (unsigned)n);
+    a.e -= n;
+    return a;
+}
+
+static struct xf xf_x80(floatx80 v)
+{
+    if (sf80_classify(v) == SF80_ZERO)
+        return (struct xf){ sf80_sign(v), 0, { 0, 0 } };
+    struct unpacked u = unpack(v);
+    return (struct xf){ u.sign, u.e, { u.sig, 0 } };
+}
+
+static struct xf xf_int(int64_t v)
+{
+    struct xf r = { v < 0, 127, { 0, v < 0 ? -(uint64_t)v : (uint64_t)v } };
+    return xf_norm(r);
+}
+
+static struct xf xf_neg(struct xf a)
+{
+    a.sign = !a.sign;
+    return a;
+}
+
+static struct xf xf_mul(struct xf a, struct xf b)
+{
+    struct xf r = { a.sign ^ b.sign, 0, { 0, 0 } };
+    if (xf_zero(a) || xf_zero(b))
+        return r;
+    u128 hh = mul64(a.m.hi, b.m.hi), hl = mul64(a.m.hi, b.m.lo);
+    u128 lh = mul64(a.m.lo, b.m.hi), ll = mul64(a.m.lo, b.m.lo);
+    u128 mid = add128((u128){ 0, hl.lo }, (u128){ 0, lh.lo });
+    mid = add128(mid, (u128){ 0, ll.hi });
+    uint64_t w1 = mid.lo;
+    u128 top = add128(hh, (u128){ 0, hl.hi });
+    top = add128(top, (u128){ 0, lh.hi });
+    top = add128(top, (u128){ 0, mid.hi });
+    r.e = a.e + b.e + 1;
+    if (!(top.hi >> 63)) {
+        top = shl128(top, 1);
+        top.lo |= w1 >> 63;
+        r.e--;
+    }
+    r.m = top;
+    return r;
+}
+
+static struct xf xf_add(struct xf a, struct xf b)
+{
+    if (xf_zero(a))
+        return b;
+    if (xf_zero(b))
+        return a;
+    if (a.e < b.e || (a.e == b.e && cmp128(a.m, b.m) < 0)) {
+        struct xf t = a;
+        a = b;
+        b = t;
+    }
+    uint32_t d = (uint32_t)(a.e - b.e);
+    u128 bm = d >= 128 ? (u128){ 0, 0 } : shr128(b.m, d);
+    struct xf r = { a.sign, a.e, { 0, 0 } };
+    if (a.sign == b.sign) {
+        r.m = add128(a.m, bm);
+        if (cmp128(r.m, a.m) < 0) {
+            r.m = shr128(r.m, 1);
+            r.m.hi |= 1ull << 63;
+            r.e++;
+        }
+        return r;
+    }
+    r.m = sub128(a.m, bm);
+    return xf_norm(r);
+}
+
+static struct xf xf_sub(struct xf a, struct xf b)
+{
+    return xf_add(a, xf_neg(b));
+}
+
+static struct xf xf_div(struct xf a, struct xf b)
+{
+    struct xf r = { a.sign ^ b.sign, a.e - b.e, { 0, 0 } };
+    if (xf_zero(a))
+        return r;
+    u128 rem = a.m;
+    bool top = false;
+    if (cmp128(a.m, b.m) < 0) {
+        top = true;   /* a.m has bit 127 set: doubling it carries out */
+        rem = shl128(rem, 1);
+        r.e--;
+    }
+    for (int i = 0; i < 128; i++) {
+        bool ge = top || cmp128(rem, b.m) >= 0;
+        if (ge)
+            rem = sub128(rem, b.m);
+        r.m = shl128(r.m, 1);
+        r.m.lo |= ge;
+        top = rem.hi >> 63;
+        rem = shl128(rem, 1);
+    }
+    return r;
+}
+
+static struct xf xf_div_u32(struct xf a, uint32_t n)
+{
+    if (xf_zero(a))
+        return a;
+    uint32_t w[5] = { (uint32_t)(a.m.hi >> 32), (uint32_t)a.m.hi, (uint32_t)(a.m.lo >> 32),
+                      (uint32_t)a.m.lo, 0 };
+    uint64_t r = 0;
+    for (int i = 0; i < 5; i++) {
+        uint64_t cur = (r << 32) | w[i];
+        w[i] = (uint32_t)(cur / n);
+        r = cur % n;
+    }
+    u128 q = { ((uint64_t)w[0] << 32) | w[1], ((uint64_t)w[2] << 32) | w[3] };
+    int k = q.hi ? clz64(q.hi) : 64 + clz64(q.lo);
+    q = shl128(q, (unsigned)k);
+    if (k)
+        q.lo |= (uint64_t)w[4] >> (32 - k);
+    return (struct xf){ a.sign, a.e - k, q };
+}
+
+static struct xf xf_ldexp(struct xf a, int32_t n)
+{
+    if (!xf_zero(a))
+        a.e += n;
+    return a;
+}
+
+static floatx80 xf_round(struct xf a, struct sf80_status *s)
+{
+    return pack_x80(round_core(a.sign, a.e, a.m, 64, &fmt_x80, s));
+}
+
+/* Rounds to 64 bits, leaving the precision-control setting out of it. */
+static floatx80 xf_round64(struct xf a, struct sf80_status *s)
+{
+    if (xf_zero(a)) {
+        s->c1 = false;
+        return sf80_make(a.sign, 0, 0);
+    }
+    return xf_round(a, s);
+}
+
+/* sin and cos of |r| <= pi/4 */
+static struct xf xf_sin_kernel(struct xf r)
+{
+    struct xf r2 = xf_mul(r, r), term = r, sum = r;
+    for (uint32_t k = 1; k <= 20; k++) {
+        term = xf_div_u32(xf_mul(term, r2), (2 * k) * (2 * k + 1));
+        sum = (k & 1) ? xf_sub(sum, term) : xf_add(sum, term);
+        if (xf_zero(term) || term.e < sum.e - 132)
+            break;
+    }
+    return sum;
+}
+
+static struct xf xf_cos_kernel(struct xf r)
+{
+    struct xf r2 = xf_mul(r, r), term = xf_int(1), sum = xf_int(1);
+    for (uint32_t k = 1; k <= 20; k++) {
+        term = xf_div_u32(xf_mul(term, r2), (2 * k - 1) * (2 * k));
+        sum = (k & 1) ? xf_sub(sum, term) : xf_add(sum, term);
+        if (xf_zero(term) || term.e < sum.e - 132)
+            break;
+    }
+    return sum;
+}
+
+/* Reduces |x| (finite, < 2^63) by pi/2 where pi is the x87's 66-bit
+ * 0x3.243F6A8885A308D3: |x| = q * pi/2 + r exactly, |r| <= pi/4. */
+static struct xf reduce_pio2(struct xf x, unsigned *q)
+{
+    *q = 0;
+    x.sign = false;
+    if (xf_zero(x) || x.e <= -2)
+        return x;
+    /* x = X * 2^(e-63) with a 64-bit X, pi/2 = Q * 2^-65 with a 66-bit Q:
+     * x / (pi/2) = (X << (e+2)) / Q. */
+    const u128 Q = { 0x3, 0x243f6a8885a308d3ull };
+    u128 n = shl128((u128){ 0, x.m.hi }, (unsigned)(x.e + 2));
+    u128 rem = { 0, 0 };
+    uint64_t quo = 0;
+    for (int i = 127; i >= 0; i--) {
+        rem = shl128(rem, 1);
+        rem.lo |= (i >= 64 ? n.hi >> (i - 64) : n.lo >> i) & 1;
+        quo <<= 1;
+        if (cmp128(rem, Q) >= 0) {
+            rem = sub128(rem, Q);
+            quo |= 1;
+        }
+    }
+    struct xf r = { false, 127 - 65, rem };
+    if (cmp128(shl128(rem, 1), Q) > 0) {
+        r.m = sub128(Q, rem);
+        r.sign = true;
+        quo++;
+    }
+    *q = (unsigned)(quo & 3);
+    return xf_norm(r);
+}
+
+/* Operand screening of the one-operand transcendentals: true when *out is
+ * the answer already. */
+static bool screen1(floatx80 a, enum sf80_class ca, floatx80 *out, struct sf80_status *s)
+{
+    switch (ca) {
+    case SF80_UNSUPPORTED: *out = invalid(s); return true;
+    case SF80_SNAN: s->flags |= SF80_IE; *out = quiet(a); return true;
+    case SF80_QNAN: *out = a; return true;
+    case SF80_DENORMAL:
+        s->flags |= SF80_DE;
+        if (!(s->masks & SF80_DE)) {
+            *out = a;
+            return true;
+        }
+        return false;
+    default: return false;
+    }
+}
+
+static bool trig_out_of_range(floatx80 a)
+{
+    return sf80_exp(a) >= SF80_BIAS + 63 && sf80_exp(a) != SF80_EXP_MAX;
+}
+
+/* Shared by FSIN, FCOS, FPTAN: screens the operand and reduces it.
+ * Returns false when *out is the answer already. */
+static bool trig_prepare(floatx80 a, bool *out_of_range, floatx80 *out, struct xf *r,
+                         unsigned *q, struct sf80_status *s)
+{
+    enum sf80_class ca = sf80_classify(a);
+    *out_of_range = false;
+    s->c1 = false;
+    if (screen1(a, ca, out, s))
+        return false;
+    if (ca == SF80_INF) {
+        *out = invalid(s);
+        return false;
+    }
+    if (trig_out_of_range(a)) {
+        *out_of_range = true;
+        *out = a;
+        return false;
+    }
+    *r = reduce_pio2(xf_x80(a), q);
+    return true;
+}
+
+floatx80 sf80_sin(floatx80 a, bool *out_of_range, struct sf80_status *s)
+{
+    floatx80 out;
+    struct xf r, v;
+    unsigned q;
+    if (!trig_prepare(a, out_of_range, &out, &r, &q, s))
+        return out;
+    if (sf80_classify(a) == SF80_ZERO)
+        return a;
+    switch (q) {
+    case 0: v = xf_sin_kernel(r); break;
+    case 1: v = xf_cos_kernel(r); break;
+    case 2: v = xf_neg(xf_sin_kernel(r)); break;
+    default: v = xf_neg(xf_cos_kernel(r)); break;
+    }
+    if (sf80_sign(a))
+        v = xf_neg(v);
+    return xf_round64(v, s);
+}
+
+floatx80 sf80_cos(floatx80 a, bool *out_of_range, struct sf80_status *s)
+{
+    floatx80 out;
+    struct xf r, v;
+    unsigned q;
+    if (!trig_prepare(a, out_of_range, &out, &r, &q, s))
+        return out;
+    if (sf80_classify(a) == SF80_ZERO)
+        return sf80_make(false, SF80_BIAS, 1ull << 63);
+    switch (q) {
+    case 0: v = xf_cos_kernel(r); break;
+    case 1: v = xf_neg(xf_sin_kernel(r)); break;
+    case 2: v = xf_neg(xf_cos_kernel(r)); break;
+    default: v = xf_sin_kernel(r); break;
+    }
+    return xf_round64(v, s);
+}
+
+floatx80 sf80_tan(floatx80 a, bool *out_of_range, struct sf80_status *s)
+{
+    floatx80 out;
+    struct xf r, v;
+    unsigned q;
+    if (!trig_prepare(a, out_of_range, &out, &r, &q, s))
+        return out;
+    if (sf80_classify(a) == SF80_ZERO)
+        return a;
+    struct xf sr = xf_sin_kernel(r), cr = xf_cos_kernel(r);
+    v = (q & 1) ? xf_neg(xf_div(cr, sr)) : xf_div(sr, cr);
+    if (sf80_sign(a))
+        v = xf_neg(v);
+    return xf_round64(v, s);
+}
+
+/* atan(t) for 0 <= t <= 1 */
+static struct xf xf_atan01(struct xf t)
+{
+    if (xf_zero(t))
+        return t;
+    /* k = round(16 t) */
+    uint32_t k = 0;
+    if (t.e >= -5) {
+        u128 t32 = shr128(t.m, (unsigned)(127 - (t.e + 5)));
+        k = (uint32_t)((t32.lo + 1) >> 1);
+    }
+    struct xf base = { false, 0, { 0, 0 } }, u = t;
+    if (k) {
+        struct xf c = xf_ldexp(xf_int(k), -4);
+        u = xf_div(xf_sub(t, c), xf_add(xf_int(1), xf_mul(t, c)));
+        base = xf_k(&xf_atan_table[k - 1]);
+    }
+    struct xf u2 = xf_mul(u, u), pw = u, sum = u;
+    for (uint32_t j = 1; j <= 30 && !xf_zero(u); j++) {
+        pw = xf_mul(pw, u2);
+        struct xf term = xf_div_u32(pw, 2 * j + 1);
+        sum = (j & 1) ? xf_sub(sum, term) : xf_add(sum, term);
+        if (xf_zero(term) || term.e < sum.e - 132)
+            break;
+    }
+    return xf_add(base, sum);
+}
+
+static floatx80 pi_multiple(bool sign, int quarters, struct sf80_status *s)
+{
+    /* quarters of pi: 1 = pi/4, 2 = pi/2, 3 = 3pi/4, 4 = pi */
+    struct xf v = xf_k(&xf_pi);
+    if (quarters == 3)
+        v = xf_sub(v, xf_ldexp(v, -2));
+    else
+        v = xf_ldexp(v, quarters == 1 ? -2 : quarters == 2 ? -1 : 0);
+    v.sign = sign;
+    return xf_round64(v, s);
+}
+
+floatx80 sf80_atan2(floatx80 y, floatx80 x, struct sf80_status *s)
+{
+    enum sf80_class cy = sf80_classify(y), cx = sf80_classify(x);
+    floatx80 out;
+    s->c1 = false;
+    if (screen2(y, x, cy, cx, &out, s))
+        return out;
+    bool sy = sf80_sign(y), sx = sf80_sign(x);
+    if (cy == SF80_ZERO)
+        return sx ? pi_multiple(sy, 4, s) : y;
+    if (cy == SF80_INF) {
+        if (cx == SF80_INF)
+            return pi_multiple(sy, sx ? 3 : 1, s);
+        return pi_multiple(sy, 2, s);
+    }
+    if (cx == SF80_INF)
+        return sx ? pi_multiple(sy, 4, s) : sf80_make(sy, 0, 0);
+    if (cx == SF80_ZERO)
+        return pi_multiple(sy, 2, s);
+    struct xf ay = xf_x80(y), ax = xf_x80(x);
+    ay.sign = ax.sign = false;
+    bool swap = ay.e > ax.e || (ay.e == ax.e && cmp128(ay.m, ax.m) > 0);
+    struct xf v = swap ? xf_atan01(xf_div(ax, ay)) : xf_atan01(xf_div(ay, ax));
+    struct xf pi = xf_k(&xf_pi);
+    if (swap)
+        v = xf_sub(xf_ldexp(pi, -1), v);
+    if (sx)
+        v = xf_sub(pi, v);
+    v.sign = sy;
+    return xf_round64(v, s);
+}
+
+/* ln(1 + x) = 2 atanh(s), s = x / (2 + x) */
+static struct xf xf_atanh2(struct xf sv)
+{
+    struct xf s2 = xf_mul(sv, sv), pw = sv, sum = sv;
+    for (uint32_t j = 1; j <= 60 && !xf_zero(sv); j++) {
+        pw = xf_mul(pw, s2);
+        struct xf term = xf_div_u32(pw, 2 * j + 1);
+        sum = xf_add(sum, term);
+        if (xf_zero(term) || term.e < sum.e - 132)
+            break;
+    }
+    return xf_ldexp(sum, 1);
+}
+
+/* log2 of a positive value */
+static struct xf xf_log2(struct xf v)
+{
+    int32_t e = v.e;
+    v.e = 0;
+    if (cmp128(v.m, (u128){ xf_sqrt2.hi, xf_sqrt2.lo }) > 0) {
+        v.e = -1;
+        e++;
+    }
+    struct xf one = xf_int(1);
+    struct xf sv = xf_div(xf_sub(v, one), xf_add(v, one));
+    struct xf ln = xf_atanh2(sv);
+    return xf_add(xf_int(e), xf_mul(ln, xf_k(&xf_log2e)));
+}
+
+floatx80 sf80_yl2x(floatx80 x, floatx80 y, struct sf80_status *s)
+{
+    enum sf80_class cx = sf80_classify(x), cy = sf80_classify(y);
+    floatx80 out;
+    s->c1 = false;
+    if (screen2(x, y, cx, cy, &out, s))
+        return out;
+    bool sx = sf80_sign(x), sy = sf80_sign(y);
+    if (sx && cx != SF80_ZERO)
+        return invalid(s);
+    if (cx == SF80_ZERO) {
+        if (cy == SF80_ZERO)
+            return invalid(s);
+        if (cy != SF80_INF) {
+            s->flags |= SF80_ZE;
+        }
+        return sf80_make(!sy, SF80_EXP_MAX, 1ull << 63);
+    }
+    bool x_is_one = cx == SF80_NORMAL && x.se == SF80_BIAS && x.sig == 1ull << 63;
+    if (cx == SF80_INF) {
+        if (cy == SF80_ZERO)
+            return invalid(s);
+        return sf80_make(sy, SF80_EXP_MAX, 1ull << 63);
+    }
+    /* x finite positive: log2(x) < 0 below 1 */
+    bool below_one = sf80_exp(x) < SF80_BIAS;
+    if (cy == SF80_INF) {
+        if (x_is_one)
+            return invalid(s);
+        return sf80_make(sy ^ below_one, SF80_EXP_MAX, 1ull << 63);
+    }
+    if (cy == SF80_ZERO || x_is_one)
+        return sf80_make(sy ^ (below_one && !x_is_one), 0, 0);
+    struct xf v = xf_mul(xf_x80(y), xf_log2(xf_x80(x)));
+    return xf_round64(v, s);
+}
+
+floatx80 sf80_yl2xp1(floatx80 x, floatx80 y, struct sf80_status *s)
+{
+    enum sf80_class cx = sf80_classify(x), cy = sf80_classify(y);
+    floatx80 out;
+    s->c1 = false;
+    if (screen2(x, y, cx, cy, &out, s))
+        return out;
+    bool sx = sf80_sign(x), sy = sf80_sign(y);
+    if (cx == SF80_ZERO) {
+        if (cy == SF80_INF)
+            return invalid(s);
+        return sf80_make(sx ^ sy, 0, 0);
+    }
+    if (cy == SF80_ZERO)
+        return sf80_make(sx ^ sy, 0, 0);
+    if (cx == SF80_INF) {
+        if (sx)
+            return invalid(s);
+        return sf80_make(sy, SF80_EXP_MAX, 1ull << 63);
+    }
+    if (cy == SF80_INF)
+        return sf80_make(sx ^ sy, SF80_EXP_MAX, 1ull << 63);
+    struct xf xv = xf_x80(x), lg;
+    if (xv.e <= -2) {
+        /* |x| < 1/2: the series on x/(2+x) keeps the precision of tiny x */
+        struct xf sv = xf_div(xv, xf_add(xf_int(2), xv));
+        lg = xf_mul(xf_atanh2(sv), xf_k(&xf_log2e));
+    } else {
+        /* outside the documented domain: log2 of 1+x as computed */
+        struct xf one_plus = xf_add(xf_int(1), xv);
+        if (one_plus.sign || xf_zero(one_plus))
+            return invalid(s);
+        lg = xf_log2(one_plus);
+    }
+    return xf_round64(xf_mul(xf_x80(y), lg), s);
+}
+
+floatx80 sf80_f2xm1(floatx80 a, struct sf80_status *s)
+{
+    enum sf80_class ca = sf80_classify(a);
+    floatx80 out;
+    s->c1 = false;
+    if (screen1(a, ca, &out, s))
+        return out;
+    if (ca == SF80_ZERO)
+        return a;
+    if (ca == SF80_INF)
+        return sf80_sign(a) ? sf80_make(true, SF80_BIAS, 1ull << 63) : a;
+    struct xf x = xf_x80(a);
+    /* 2^x = 2^n * 2^f, n = round(x); exact for integers */
+    int32_t n = 0;
+    if (x.e >= 0) {
+        if (x.e > 20)
+            n = 1 << 21;
+        else
+            n = (int32_t)((shr128(x.m, (unsigned)(127 - x.e - 1)).lo + 1) >> 1);
+        if (x.sign)
+            n = -n;
+    } else if (x.e == -1) {
+        n = x.sign ? -1 : 1;
+        if (x.m.hi == 1ull << 63 && !x.m.lo)
+            n = 0; /* exactly +-1/2 stays in the series */
+    }
+    struct xf f = xf_sub(x, xf_int(n));
+    struct xf z = xf_mul(f, xf_k(&xf_ln2));
+    struct xf term = z, sum = z;
+    for (uint32_t k = 2; k <= 60 && !xf_zero(z); k++) {
+        term = xf_div_u32(xf_mul(term, z), k);
+        sum = xf_add(sum, term);
+        if (xf_zero(term) || term.e < sum.e - 132)
+            break;
+    }
+    if (n) {
+        /* 2^n (1 + sum) - 1 */
+        sum = xf_sub(xf_ldexp(xf_add(sum, xf_int(1)), n), xf_int(1));
+    }
+    return xf_round64(sum, s);
+}
+
+/* ---- constants ---- */
+
+floatx80 sf80_constant(int index, struct sf80_status *s)
+{
+    static const struct xf_const l2t = { 0xd49a784bcd1b8afeull, 0x492bf6ff4dafdb4cull, 1 };
+    static const struct xf_const lg2 = { 0x9a209a84fbcff798ull, 0x8f8959ac0b7c9178ull, -2 };
+    struct sf80_status t = *s;
+    floatx80 r;
+    switch (index) {
+    case 0: return sf80_make(false, SF80_BIAS, 1ull << 63);
+    case 1: r = xf_round(xf_k(&l2t), &t); break;
+    case 2: r = xf_round(xf_k(&xf_log2e), &t); break;
+    case 3: r = xf_round(xf_k(&xf_pi), &t); break;
+    case 4: r = xf_round(xf_k(&lg2), &t); break;
+    case 5: r = xf_round(xf_k(&xf_ln2), &t); break;
+    default: return sf80_make(false, 0, 0);
+    }
+    /* the x87 reports neither PE nor a rounding direction for these */
+    return r;
 }

@@ -126,8 +126,8 @@ floatx80 sf80_f2xm1(floatx80 a, struct sf80_status *s);
 floatx80 sf80_yl2x(floatx80 x, floatx80 y, struct sf80_status *s);
 floatx80 sf80_yl2xp1(floatx80 x, floatx80 y, struct sf80_status *s);
 floatx80 sf80_atan2(floatx80 y, floatx80 x, struct sf80_status *s); /* FPATAN: atan(y/x) */
-void sf80_sincos(floatx80 a, floatx80 *sin_out, floatx80 *cos_out, bool *out_of_range,
-                 struct sf80_status *s);
+floatx80 sf80_sin(floatx80 a, bool *out_of_range, struct sf80_status *s);
+floatx80 sf80_cos(floatx80 a, bool *out_of_range, struct sf80_status *s);
 floatx80 sf80_tan(floatx80 a, bool *out_of_range, struct sf80_status *s);
 
 /* FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ (index = D9 E8+index),
