@@ -100,10 +100,11 @@ HELPER(helper_far_ret)
 
 HELPER(helper_iret)
 {
-    (void)a1; (void)a2; (void)a3;
+    (void)a2; (void)a3;
     cpu_exec_flush_flags(c);
-    uint64_t next = c->cpu.rip; /* RIP holds this instruction: a fault restarts it */
-    cpu_iret(c, (unsigned)a0, next);
+    /* a1 is the next instruction: a nested-task IRET saves it as the
+     * outgoing task's EIP. */
+    cpu_iret(c, (unsigned)a0, a1);
     /* IRET ends NMI blocking. */
     c->cpu.nmi_masked = false;
     return 0;
@@ -114,10 +115,6 @@ HELPER(helper_int)
     (void)a3;
     cpu_exec_flush_flags(c);
     enum cpu_event_kind kind = (enum cpu_event_kind)a1;
-    /* INT n in v86 mode with IOPL < 3 is #GP(0) (no VME). */
-    if (kind == CPU_EVENT_SOFTWARE && (c->cpu.rflags & X86_FLAG_VM) &&
-        ((c->cpu.rflags >> 12) & 3) < 3)
-        cpu_raise_exception_err(c, X86_EXC_GP, 0);
     if (!cpu_deliver_event(c, kind, (int)a0, false, 0, a2)) {
         cpu_raise_exception(c, CPU_TRIPLE_FAULT);
     }

@@ -204,6 +204,19 @@ static bool bt_has_request(struct bt_engine *e)
     return atomic_load(&m->shutdown_requested) || atomic_load(&m->reset_requested);
 }
 
+/* Delivery can fault (a bad IDT entry): the fault is then delivered in its
+ * place, with the usual double-fault rules inside cpu_deliver_event. */
+static bool bt_deliver_event(struct bt_engine *e, enum cpu_event_kind kind, int vector)
+{
+    struct cpu_exec *c = &e->c;
+    sigjmp_buf jb;
+    c->unwind = &jb;
+    if (sigsetjmp(jb, 0))
+        return bt_deliver_fault(e);
+    cpu_exec_flush_flags(c);
+    return cpu_deliver_event(c, kind, vector, false, 0, c->cpu.rip);
+}
+
 /* Takes a pending NMI or maskable interrupt at this instruction boundary.
  * Returns false on a triple fault. */
 static bool bt_take_interrupts(struct bt_engine *e, bool *delivered)
@@ -233,12 +246,7 @@ static bool bt_take_interrupts(struct bt_engine *e, bool *delivered)
                    vector, c->cpu.seg[S_CS].selector, (unsigned long long)c->cpu.rip);
     if (kind == CPU_EVENT_NMI)
         c->cpu.nmi_masked = true;
-    sigjmp_buf jb;
-    c->unwind = &jb;
-    if (sigsetjmp(jb, 0))
-        return bt_deliver_fault(e);
-    cpu_exec_flush_flags(c);
-    return cpu_deliver_event(c, (enum cpu_event_kind)kind, vector, false, 0, c->cpu.rip);
+    return bt_deliver_event(e, (enum cpu_event_kind)kind, vector);
 }
 
 static void bt_wait_halted(struct bt_engine *e)
@@ -255,13 +263,13 @@ static enum engine_exit bt_run(void *state)
     struct bt_engine *e = state;
     struct cpu_exec *c = &e->c;
     struct machine *m = e->m;
-    unsigned slice = 0;
+    volatile unsigned slice = 0; /* survives the longjmp of a guest fault */
     for (;;) {
         if (atomic_load(&m->shutdown_requested))
             return ENGINE_EXIT_SHUTDOWN;
         if (atomic_load(&m->reset_requested))
             return ENGINE_EXIT_RESET;
-        if (atomic_exchange(&e->exit_request, false) || ++slice >= BT_BLOCKS_PER_SLICE) {
+        if (atomic_exchange(&e->exit_request, false) || (slice = slice + 1) >= BT_BLOCKS_PER_SLICE) {
             /* Let the main loop run timers and input. */
             slice = 0;
             pthread_mutex_unlock(&m->lock);
@@ -297,7 +305,10 @@ static enum engine_exit bt_run(void *state)
             continue;
         }
         bool shadow = c->cpu.interrupt_shadow;
-        struct tb *t = shadow ? bt_translate(e, 1, false) : bt_find(e);
+        /* With TF set each instruction runs alone and is followed by a
+         * single-step #DB trap (TF as it was before the instruction). */
+        bool single_step = c->cpu.rflags & X86_FLAG_TF;
+        struct tb *t = (shadow || single_step) ? bt_translate(e, 1, false) : bt_find(e);
         if (!t) {
             fprintf(stderr, "vx86: bt: cannot translate the block at %#llx\n",
                     (unsigned long long)c->cpu.rip);
@@ -312,6 +323,11 @@ static enum engine_exit bt_run(void *state)
         c->tb_invalidated = false;
         if (shadow)
             c->cpu.interrupt_shadow = false;
+        if (single_step && !c->cpu.halted) {
+            c->cpu.dr[6] |= 0x4000; /* DR6.BS */
+            if (!bt_deliver_event(e, CPU_EVENT_EXCEPTION, X86_EXC_DB))
+                return ENGINE_EXIT_RESET;
+        }
     }
 }
 

@@ -127,7 +127,7 @@ static bool xlat_far(struct xlat_ctx *x)
                     IR_NO_TEMP);
         break;
     case X86_IRET:
-        XLAT_HELPER(x, helper_iret, 1, ir_movi(b, os), IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP);
+        XLAT_HELPER(x, helper_iret, 2, ir_movi(b, os), ir_movi(b, x->next_pc), IR_NO_TEMP, IR_NO_TEMP);
         break;
     default:
         return false;
