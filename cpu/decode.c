@@ -106,8 +106,9 @@ static int decode_mem(const uint8_t *buf, size_t avail, unsigned *pi, uint8_t mo
             uint8_t sib = buf[i++];
             index = ((sib >> 3) & 7) | (rex & 2) << 2;
             if (index == 4)
-                index = -1;
-            mem->scale = 1 << (sib >> 6);
+                index = -1; /* and the scale means nothing */
+            else
+                mem->scale = 1 << (sib >> 6);
             base = (sib & 7) | (rex & 1) << 3;
             if ((sib & 7) == 5 && mod == 0) {
                 base = -1;

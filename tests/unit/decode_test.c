@@ -677,6 +677,124 @@ START_TEST(test_x87_and_sse)
 }
 END_TEST
 
+START_TEST(test_more_operand_kinds)
+{
+    struct x86_insn in;
+    /* Ma: BOUND's pair of operand-size bounds */
+    ck_assert_int_eq(dec(32, "62 03", &in), 2);
+    ck_assert_int_eq(in.mnemonic, X86_BOUND);
+    ck_assert_int_eq(in.op[1].size, 8);
+    ck_assert_int_eq(dec(16, "62 07", &in), 2);
+    ck_assert_int_eq(in.op[1].size, 4);
+    /* Mp: LES/LSS load a 16:32 or 16:16 pointer */
+    ck_assert_int_eq(dec(32, "c4 06", &in), 2);
+    ck_assert_int_eq(in.mnemonic, X86_LES);
+    ck_assert_int_eq(in.op[1].size, 6);
+    ck_assert_int_eq(dec(64, "48 0f b2 06", &in), 4);
+    ck_assert_int_eq(in.op[1].size, 10);
+    /* Ew of LAR/LSL/segment loads stays a word with REX.W */
+    ck_assert_int_eq(dec(64, "48 0f 02 c1", &in), 4);
+    ck_assert_int_eq(in.op[0].size, 8);
+    ck_assert_int_eq(in.op[1].size, 2);
+    /* RvMw: SLDT/SMSW/MOV from Sreg: register of the operand size, word in memory */
+    ck_assert_int_eq(dec(64, "48 0f 00 c0", &in), 4);
+    ck_assert_int_eq(in.mnemonic, X86_SLDT);
+    ck_assert_int_eq(in.op[0].size, 8);
+    ck_assert_int_eq(dec(64, "48 0f 00 00", &in), 4);
+    ck_assert_int_eq(in.op[0].size, 2);
+    /* Ed: MOVSXD source; Gw/Ew: ARPL */
+    ck_assert_int_eq(dec(64, "48 63 03", &in), 3);
+    ck_assert_int_eq(in.op[1].size, 4);
+    ck_assert_int_eq(dec(32, "63 03", &in), 2);
+    ck_assert_int_eq(in.op[0].size, 2);
+    ck_assert_int_eq(in.op[1].size, 2);
+    /* MOVZX/MOVSX: Eb and Ew sources */
+    ck_assert_int_eq(dec(32, "0f b6 c4", &in), 3);
+    ck_assert_int_eq(in.op[1].size, 1);
+    ck_assert_int_eq(in.op[1].high8, 1);
+    ck_assert_int_eq(dec(64, "48 0f bf 03", &in), 4);
+    ck_assert_int_eq(in.op[0].size, 8);
+    ck_assert_int_eq(in.op[1].size, 2);
+    /* Zv: BSWAP r8-r15 */
+    ck_assert_int_eq(dec(64, "49 0f c9", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_BSWAP);
+    ck_assert_int_eq(in.op[0].reg, 9);
+    ck_assert_int_eq(in.op[0].size, 8);
+    /* Iw: RET imm16 and INT imm8 / IN port */
+    ck_assert_int_eq(dec(32, "ca 08 00", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_RETF);
+    ck_assert_int_eq(in.op[0].size, 2);
+    ck_assert_int_eq(dec(32, "cd 80", &in), 2);
+    ck_assert_int_eq(in.op[0].value, 0x80);
+    ck_assert_int_eq(dec(32, "e4 60", &in), 2);
+    ck_assert_int_eq(in.op[1].value, 0x60);
+    /* Ibs of PUSH: sign-extended to the operand size */
+    ck_assert_int_eq(dec(64, "6a ff", &in), 2);
+    ck_assert_int_eq(in.op[0].value, -1);
+    ck_assert_int_eq(in.op[0].size, 8);
+    /* Ib of byte ops is zero-extended */
+    ck_assert_int_eq(dec(32, "80 c1 ff", &in), 3);
+    ck_assert_int_eq(in.op[1].value, 0xff);
+    /* XLAT: seg:[rBX+AL], the segment overridable */
+    ck_assert_int_eq(dec(32, "26 d7", &in), 2);
+    ck_assert_int_eq(in.op[0].kind, X86_OPK_MEM);
+    ck_assert_int_eq(in.mem.base, 3);
+    ck_assert_int_eq(in.mem.seg, 0);
+    /* SHLD Ev, Gv, CL */
+    ck_assert_int_eq(dec(32, "0f a5 d8", &in), 3);
+    ck_assert_int_eq(in.nops, 3);
+    ck_assert_int_eq(in.op[2].reg, 1);
+    ck_assert_int_eq(in.op[2].size, 1);
+    /* register-only and r32-or-byte forms of the SSE maps */
+    ck_assert_int_eq(dec(64, "66 0f 3a 14 c0 01", &in), 6); /* pextrb eax, xmm0, 1 */
+    ck_assert_int_eq(in.op[0].kind, X86_OPK_REG);
+    ck_assert_int_eq(in.op[0].size, 4);
+    ck_assert_int_eq(dec(64, "66 0f 3a 14 00 01", &in), 6);
+    ck_assert_int_eq(in.op[0].kind, X86_OPK_MEM);
+    ck_assert_int_eq(in.op[0].size, 1);
+    ck_assert_int_eq(dec(32, "0f 50 c1", &in), 3); /* movmskps eax, xmm1 */
+    ck_assert_int_eq(in.op[0].kind, X86_OPK_REG);
+    ck_assert_int_eq(in.op[1].kind, X86_OPK_XMM);
+    ck_assert_int_eq(dec(32, "0f 50 01", &in), X86_DECODE_UD);
+    ck_assert_int_eq(dec(32, "0f c4 00 03", &in), 4); /* pinsrw mm0, [eax], 3 */
+    ck_assert_int_eq(in.op[1].size, 2);
+    /* prefetch and hint-NOP space */
+    ck_assert_int_eq(dec(32, "0f 18 08", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_PREFETCH);
+    ck_assert_int_eq(dec(32, "0f 18 c8", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_NOP_HINT);
+    ck_assert_int_eq(dec(32, "0f 0d 08", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_PREFETCH);
+    ck_assert_int_eq(dec(32, "0f 1f 44 00 00", &in), 5);
+    ck_assert_int_eq(in.mnemonic, X86_NOP);
+    ck_assert_int_eq(dec(32, "66 0f 1f 84 00 00 00 00 00", &in), 9);
+    ck_assert_int_eq(dec(64, "f3 0f 1e fa", &in), 4); /* ENDBR64 */
+    ck_assert_int_eq(in.mnemonic, X86_NOP_HINT);
+    /* system instructions */
+    ck_assert_int_eq(dec(32, "0f 01 38", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_INVLPG);
+    ck_assert_int_eq(in.op[0].size, 0);
+    ck_assert_int_eq(dec(32, "0f 01 f9", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_RDTSCP);
+    ck_assert_int_eq(dec(32, "0f 34", &in), 2);
+    ck_assert_int_eq(in.mnemonic, X86_SYSENTER);
+    ck_assert_int_eq(dec(64, "48 0f 07", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_SYSRET);
+    ck_assert_int_eq(in.opsize, 8);
+    ck_assert_int_eq(dec(64, "48 cf", &in), 2);
+    ck_assert_int_eq(in.mnemonic, X86_IRET);
+    ck_assert_int_eq(in.opsize, 8);
+    ck_assert_int_eq(dec(64, "cf", &in), 1);
+    ck_assert_int_eq(in.opsize, 4);
+    ck_assert_int_eq(dec(32, "0f ae 38", &in), 3);
+    ck_assert_int_eq(in.mnemonic, X86_CLFLUSH);
+    ck_assert_int_eq(dec(32, "f1", &in), 1);
+    ck_assert_int_eq(in.mnemonic, X86_INT1);
+    ck_assert_int_eq(dec(32, "d6", &in), 1);
+    ck_assert_int_eq(in.mnemonic, X86_SALC);
+}
+END_TEST
+
 START_TEST(test_format)
 {
     fmt_expect(32, "03 43 04", "add eax, dword ptr [ebx + 0x4]");
@@ -967,6 +1085,69 @@ static const char *corpus_exclusion(const uint8_t *b, unsigned bits, int ours,
     return NULL;
 }
 
+/* capstone register name -> our GPR number; -1 none, -2 rip/eip, -3 other */
+static int cs_gpr_number(csh h, unsigned reg)
+{
+    static const char *const names[3][16] = {
+        { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di",
+          "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w" },
+        { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+          "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d" },
+        { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+          "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" },
+    };
+    if (reg == X86_REG_INVALID)
+        return -1;
+    const char *n = cs_reg_name(h, reg);
+    if (!n)
+        return -3;
+    if (!strcmp(n, "rip") || !strcmp(n, "eip"))
+        return -2;
+    for (unsigned w = 0; w < 3; w++)
+        for (unsigned k = 0; k < 16; k++)
+            if (!strcmp(n, names[w][k]))
+                return (int)k;
+    return -3;
+}
+
+/* The ModRM/moffs memory operand against capstone's first memory operand:
+ * base, index, scale and displacement (modulo the address size). NULL when
+ * they agree or there is nothing to compare, else what differs. */
+static unsigned mem_compared;
+
+static const char *compare_mem(csh h, const struct x86_insn *in, const cs_insn *ci)
+{
+    bool modrm_mem = in->has_modrm && (in->modrm >> 6) != 3 && in->mnemonic != X86_MOV_CR &&
+                     in->mnemonic != X86_MOV_DR;
+    bool moffs = in->map == 0 && in->opcode >= 0xa0 && in->opcode <= 0xa3;
+    if (!modrm_mem && !moffs)
+        return NULL;
+    const cs_x86_op *m = NULL;
+    for (unsigned k = 0; k < ci->detail->x86.op_count && !m; k++)
+        if (ci->detail->x86.operands[k].type == X86_OP_MEM)
+            m = &ci->detail->x86.operands[k];
+    if (!m)
+        return NULL; /* presence is compared by the caller */
+    mem_compared++;
+    int base = cs_gpr_number(h, m->mem.base), index = cs_gpr_number(h, m->mem.index);
+    uint64_t mask = in->mem.addr_size == 8 ? ~0ull : (1ull << (8 * in->mem.addr_size)) - 1;
+    uint64_t disp = (uint64_t)in->mem.disp;
+    if (in->mem.rip_relative) {
+        if (base != -2)
+            return "rip-relative";
+        disp -= in->pc + in->len;
+    } else if (base != in->mem.base) {
+        return "base";
+    }
+    if (index != in->mem.index)
+        return "index";
+    if (in->mem.index >= 0 && (unsigned)m->mem.scale != in->mem.scale)
+        return "scale";
+    if (((uint64_t)m->mem.disp & mask) != (disp & mask))
+        return "displacement";
+    return NULL;
+}
+
 struct corpus_stats {
     unsigned n[OUT_COUNT];
     unsigned reasons[16];
@@ -1000,6 +1181,7 @@ static void run_corpus(unsigned bits, unsigned count)
     struct corpus_stats st;
     memset(&st, 0, sizeof(st));
     unsigned printed = 0;
+    mem_compared = 0;
     const bool verbose = getenv("VX86_DECODE_VERBOSE") != NULL;
 
     for (unsigned t = 0; t < count; t++) {
@@ -1013,7 +1195,7 @@ static void run_corpus(unsigned bits, unsigned count)
         bool cs_ok = cs_disasm_iter(h, &code, &size, &addr, ci);
 
         enum corpus_outcome out;
-        const char *why = NULL;
+        const char *why = NULL, *memdiff = NULL;
         bool cs_mem = false, our_mem = false;
         if (cs_ok)
             for (unsigned k = 0; k < ci->detail->x86.op_count; k++)
@@ -1028,6 +1210,9 @@ static void run_corpus(unsigned bits, unsigned count)
             /* x87 register/memory presence is not compared: capstone lists
              * implicit ST(0) forms unevenly; the length is. */
             bool same = ours == (int)ci->size && (in.mnemonic == X86_X87 || cs_mem == our_mem);
+            memdiff = same ? compare_mem(h, &in, ci) : NULL;
+            if (memdiff)
+                same = false;
             if (same) {
                 out = OUT_MATCH;
             } else {
@@ -1051,16 +1236,19 @@ static void run_corpus(unsigned bits, unsigned count)
             if (ours > 0)
                 x86_insn_format(&in, text, sizeof(text));
             printf("decode mismatch (%u-bit, seed 0x%llx, #%u): %s: ours %d \"%s\" mem %d, "
-                   "capstone %u \"%s %s\" mem %d\n",
+                   "capstone %u \"%s %s\" mem %d%s%s\n",
                    bits, (unsigned long long)seed, t, hex, ours, text, our_mem,
-                   (unsigned)ci->size, ci->mnemonic, ci->op_str, cs_mem);
+                   (unsigned)ci->size, ci->mnemonic, ci->op_str, cs_mem,
+                   memdiff ? ", memory operand differs: " : "", memdiff ? memdiff : "");
             printed++;
         }
     }
     printf("decode corpus %u-bit, seed 0x%llx, %u sequences: %u match, %u both invalid, "
-           "%u only ours, %u unsupported extensions, %u excluded, %u mismatches\n",
+           "%u only ours, %u unsupported extensions, %u excluded, %u mismatches; "
+           "%u memory operands compared field by field\n",
            bits, (unsigned long long)seed, count, st.n[OUT_MATCH], st.n[OUT_BOTH_INVALID],
-           st.n[OUT_OURS_ONLY], st.n[OUT_UNSUPPORTED], st.n[OUT_EXCLUDED], st.n[OUT_MISMATCH]);
+           st.n[OUT_OURS_ONLY], st.n[OUT_UNSUPPORTED], st.n[OUT_EXCLUDED], st.n[OUT_MISMATCH],
+           mem_compared);
     for (unsigned k = 0; k < 16 && st.reason_names[k]; k++)
         printf("    excluded %6u: %s\n", st.reasons[k], st.reason_names[k]);
     cs_free(ci, 1);
@@ -1069,6 +1257,7 @@ static void run_corpus(unsigned bits, unsigned count)
                   bits, st.n[OUT_MISMATCH], (unsigned long long)seed);
     /* the corpus must really exercise the decoder */
     ck_assert_uint_gt(st.n[OUT_MATCH], count / 2);
+    ck_assert_uint_gt(mem_compared, count / 5);
 }
 
 #define CORPUS_SIZE 200000
@@ -1093,6 +1282,7 @@ int main(void)
     tcase_add_test(tc, test_undefined_lock_and_modes);
     tcase_add_test(tc, test_lengths_limit_and_truncation);
     tcase_add_test(tc, test_x87_and_sse);
+    tcase_add_test(tc, test_more_operand_kinds);
     tcase_add_test(tc, test_format);
     suite_add_tcase(s, tc);
     TCase *tcc = tcase_create("capstone");
