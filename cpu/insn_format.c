@@ -106,10 +106,13 @@ static void put_mem(struct out *o, const struct x86_insn *in, const struct x86_o
     if (m->rip_relative) {
         int64_t rel = m->disp - (int64_t)(in->pc + in->len);
         put(o, "%s", in->addrsize == 8 ? "rip" : "eip");
-        if (rel < 0)
-            put(o, " - 0x%" PRIx64, (uint64_t)-rel);
-        else if (rel)
-            put(o, " + 0x%" PRIx64, (uint64_t)rel);
+        if (rel < 0) {
+            put(o, " - ");
+            put_hex(o, 0 - (uint64_t)rel);
+        } else if (rel) {
+            put(o, " + ");
+            put_hex(o, (uint64_t)rel);
+        }
         put(o, "]");
         return;
     }
@@ -128,12 +131,12 @@ static void put_mem(struct out *o, const struct x86_insn *in, const struct x86_o
         disp &= (1ull << (8 * m->addr_size)) - 1;
     if (!any) {
         put_hex(o, disp);
-    } else if (m->disp < 0 && m->addr_size != 2) {
-        put(o, " - 0x%" PRIx64, (uint64_t)-m->disp);
     } else if (m->disp < 0) {
-        put(o, " - 0x%x", (unsigned)(-m->disp & 0xffff));
+        put(o, " - ");
+        put_hex(o, (0 - (uint64_t)m->disp) & (m->addr_size == 2 ? 0xffff : ~0ull));
     } else if (m->disp) {
-        put(o, " + 0x%" PRIx64, disp);
+        put(o, " + ");
+        put_hex(o, disp);
     }
     put(o, "]");
 }

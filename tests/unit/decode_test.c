@@ -797,20 +797,22 @@ END_TEST
 
 START_TEST(test_format)
 {
-    fmt_expect(32, "03 43 04", "add eax, dword ptr [ebx + 0x4]");
-    fmt_expect(16, "8b 42 08", "mov ax, word ptr [bp + si + 0x8]");
+    fmt_expect(32, "03 43 04", "add eax, dword ptr [ebx + 4]");
+    fmt_expect(16, "8b 42 08", "mov ax, word ptr [bp + si + 8]");
     fmt_expect(32, "8b 04 8d 00 10 00 00", "mov eax, dword ptr [ecx*4 + 0x1000]");
     fmt_expect(32, "88 e0", "mov al, ah");
     fmt_expect(64, "40 88 e0", "mov al, spl");
     fmt_expect(64, "48 8b 05 10 00 00 00", "mov rax, qword ptr [rip + 0x10]");
     fmt_expect(32, "64 a1 30 00 00 00", "mov eax, dword ptr fs:[0x30]");
     fmt_expect(32, "83 e8 80", "sub eax, 0xffffff80");
+    fmt_expect(32, "8b 45 f0", "mov eax, dword ptr [ebp - 0x10]");
+    fmt_expect(16, "8b 46 fe", "mov ax, word ptr [bp - 2]");
     fmt_expect(32, "0f 8f 00 00 00 00", "jg 0x1006");
     fmt_expect(32, "f3 a5", "rep movsd dword ptr es:[edi], dword ptr [esi]");
     fmt_expect(32, "f0 0f c7 0f", "lock cmpxchg8b qword ptr [edi]");
     fmt_expect(32, "0f 22 d8", "mov cr3, eax");
     fmt_expect(16, "ea 00 00 ff ff", "jmpf 0xffff:0x0");
-    fmt_expect(32, "d9 45 08", "fld dword ptr [ebp + 0x8]");
+    fmt_expect(32, "d9 45 08", "fld dword ptr [ebp + 8]");
     fmt_expect(32, "de c1", "faddp st(1)");
     fmt_expect(32, "66 0f 58 c1", "sse.66.0f58 xmm0, xmm1");
     fmt_expect(32, "98", "cwde");
@@ -1203,6 +1205,14 @@ static void run_corpus(unsigned bits, unsigned count)
         if (ours > 0)
             for (unsigned k = 0; k < in.nops; k++)
                 our_mem |= in.op[k].kind == X86_OPK_MEM;
+        if (ours > 0 && (t & 7) == 0) {
+            /* the formatter on everything we decode, full and cut short */
+            char text[128], small[13];
+            x86_insn_format(&in, text, sizeof(text));
+            x86_insn_format(&in, small, sizeof(small));
+            ck_assert(text[0] != 0 && strlen(text) < sizeof(text));
+            ck_assert(strlen(small) < sizeof(small) && strncmp(small, text, strlen(small)) == 0);
+        }
 
         if (!cs_ok) {
             out = ours > 0 ? OUT_OURS_ONLY : OUT_BOTH_INVALID;
