@@ -864,6 +864,7 @@ static void trig1(struct x86_fpu *f, floatx80 (*fn)(floatx80, bool *, struct sf8
 {
     struct sf80_status s;
     status(f, &s);
+    set_sw(f, FPU_SW_C2, 0);
     if (fpu_st_empty(f, 0)) {
         if (stack_fault(f, false))
             fpu_set_st(f, 0, SF80_INDEFINITE);
@@ -893,6 +894,7 @@ static void trig2(struct x86_fpu *f, bool tan)
 {
     struct sf80_status s;
     status(f, &s);
+    set_sw(f, FPU_SW_C2, 0);
     if (fpu_st_empty(f, 0)) {
         if (!stack_fault(f, false))
             return;

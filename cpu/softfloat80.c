@@ -1175,8 +1175,9 @@ static struct xf xf_add(struct xf a, struct xf b)
         a = b;
         b = t;
     }
-    uint32_t d = (uint32_t)(a.e - b.e);
-    u128 bm = d >= 128 ? (u128){ 0, 0 } : shr128(b.m, d);
+    /* the shifted-out bits stay as a sticky bit, so a tiny correction still
+     * steers directed rounding the right way */
+    u128 bm = shr_jam128(b.m, (uint32_t)(a.e - b.e));
     struct xf r = { a.sign, a.e, { 0, 0 } };
     if (a.sign == b.sign) {
         r.m = add128(a.m, bm);
@@ -1217,6 +1218,7 @@ static struct xf xf_div(struct xf a, struct xf b)
         top = rem.hi >> 63;
         rem = shl128(rem, 1);
     }
+    r.m.lo |= top || rem.hi || rem.lo; /* sticky */
     return r;
 }
 
@@ -1262,6 +1264,12 @@ static floatx80 xf_round64(struct xf a, struct sf80_status *s)
     return xf_round(a, s);
 }
 
+/* A series stops after the first term that only reaches the last few bits
+ * of the 128-bit sum: adding it sets the sticky bit that tells directed
+ * rounding the sum is not exact, and stopping there keeps a later term's
+ * sticky bit from cancelling that one. */
+#define SERIES_STOP 120
+
 /* sin and cos of |r| <= pi/4 */
 static struct xf xf_sin_kernel(struct xf r)
 {
@@ -1269,7 +1277,7 @@ static struct xf xf_sin_kernel(struct xf r)
     for (uint32_t k = 1; k <= 20; k++) {
         term = xf_div_u32(xf_mul(term, r2), (2 * k) * (2 * k + 1));
         sum = (k & 1) ? xf_sub(sum, term) : xf_add(sum, term);
-        if (xf_zero(term) || term.e < sum.e - 132)
+        if (xf_zero(term) || term.e < sum.e - SERIES_STOP)
             break;
     }
     return sum;
@@ -1281,7 +1289,7 @@ static struct xf xf_cos_kernel(struct xf r)
     for (uint32_t k = 1; k <= 20; k++) {
         term = xf_div_u32(xf_mul(term, r2), (2 * k - 1) * (2 * k));
         sum = (k & 1) ? xf_sub(sum, term) : xf_add(sum, term);
-        if (xf_zero(term) || term.e < sum.e - 132)
+        if (xf_zero(term) || term.e < sum.e - SERIES_STOP)
             break;
     }
     return sum;
@@ -1414,8 +1422,15 @@ floatx80 sf80_tan(floatx80 a, bool *out_of_range, struct sf80_status *s)
         return out;
     if (sf80_classify(a) == SF80_ZERO)
         return a;
-    struct xf sr = xf_sin_kernel(r), cr = xf_cos_kernel(r);
-    v = (q & 1) ? xf_neg(xf_div(cr, sr)) : xf_div(sr, cr);
+    if (r.e < -24 && !(q & 1)) {
+        /* tan r = r + r^3/3 + 2r^5/15 + ...: summed directly so the sign of
+         * the tiny correction survives for rounding */
+        struct xf r2 = xf_mul(r, r), r3 = xf_mul(r, r2);
+        v = xf_add(r, xf_add(xf_div_u32(r3, 3), xf_div_u32(xf_ldexp(xf_mul(r3, r2), 1), 15)));
+    } else {
+        struct xf sr = xf_sin_kernel(r), cr = xf_cos_kernel(r);
+        v = (q & 1) ? xf_neg(xf_div(cr, sr)) : xf_div(sr, cr);
+    }
     if (sf80_sign(a))
         v = xf_neg(v);
     return xf_round64(v, s);
@@ -1443,7 +1458,7 @@ static struct xf xf_atan01(struct xf t)
         pw = xf_mul(pw, u2);
         struct xf term = xf_div_u32(pw, 2 * j + 1);
         sum = (j & 1) ? xf_sub(sum, term) : xf_add(sum, term);
-        if (xf_zero(term) || term.e < sum.e - 132)
+        if (xf_zero(term) || term.e < sum.e - SERIES_STOP)
             break;
     }
     return xf_add(base, sum);
@@ -1501,7 +1516,7 @@ static struct xf xf_atanh2(struct xf sv)
         pw = xf_mul(pw, s2);
         struct xf term = xf_div_u32(pw, 2 * j + 1);
         sum = xf_add(sum, term);
-        if (xf_zero(term) || term.e < sum.e - 132)
+        if (xf_zero(term) || term.e < sum.e - SERIES_STOP)
             break;
     }
     return xf_ldexp(sum, 1);
@@ -1527,11 +1542,14 @@ floatx80 sf80_yl2x(floatx80 x, floatx80 y, struct sf80_status *s)
     enum sf80_class cx = sf80_classify(x), cy = sf80_classify(y);
     floatx80 out;
     s->c1 = false;
-    if (screen2(x, y, cx, cy, &out, s))
-        return out;
     bool sx = sf80_sign(x), sy = sf80_sign(y);
-    if (sx && cx != SF80_ZERO)
+    /* the log of a negative number is invalid before any denormal */
+    bool plain = !is_nan_class(cx) && !is_nan_class(cy) && cx != SF80_UNSUPPORTED &&
+                 cy != SF80_UNSUPPORTED;
+    if (plain && sx && cx != SF80_ZERO)
         return invalid(s);
+    if (!(plain && cx == SF80_ZERO) && screen2(x, y, cx, cy, &out, s))
+        return out;
     if (cx == SF80_ZERO) {
         if (cy == SF80_ZERO)
             return invalid(s);
@@ -1555,8 +1573,13 @@ floatx80 sf80_yl2x(floatx80 x, floatx80 y, struct sf80_status *s)
     }
     if (cy == SF80_ZERO || x_is_one)
         return sf80_make(sy ^ (below_one && !x_is_one), 0, 0);
+    /* the hardware reports even exact results (x a power of 2) inexact */
     struct xf v = xf_mul(xf_x80(y), xf_log2(xf_x80(x)));
-    return xf_round64(v, s);
+    floatx80 r = xf_round64(v, s);
+    s->flags |= SF80_PE;
+    if (!sf80_exp(r))
+        s->flags |= SF80_UE;
+    return r;
 }
 
 floatx80 sf80_yl2xp1(floatx80 x, floatx80 y, struct sf80_status *s)
@@ -1564,24 +1587,36 @@ floatx80 sf80_yl2xp1(floatx80 x, floatx80 y, struct sf80_status *s)
     enum sf80_class cx = sf80_classify(x), cy = sf80_classify(y);
     floatx80 out;
     s->c1 = false;
+    bool sx = sf80_sign(x), sy = sf80_sign(y);
+    bool plain = !is_nan_class(cx) && !is_nan_class(cy) && cx != SF80_UNSUPPORTED &&
+                 cy != SF80_UNSUPPORTED;
+    /* invalid combinations are found before denormal operands */
+    if (plain && ((cx == SF80_INF && (sx || cy == SF80_ZERO)) ||
+                  (cx == SF80_ZERO && cy == SF80_INF)))
+        return invalid(s);
     if (screen2(x, y, cx, cy, &out, s))
         return out;
-    bool sx = sf80_sign(x), sy = sf80_sign(y);
     if (cx == SF80_ZERO) {
         if (cy == SF80_INF)
             return invalid(s);
         return sf80_make(sx ^ sy, 0, 0);
     }
-    if (cy == SF80_ZERO)
-        return sf80_make(sx ^ sy, 0, 0);
     if (cx == SF80_INF) {
-        if (sx)
+        if (sx || cy == SF80_ZERO)
             return invalid(s);
         return sf80_make(sy, SF80_EXP_MAX, 1ull << 63);
     }
+    if (cy == SF80_ZERO)
+        return sf80_make(sx ^ sy, 0, 0);
     if (cy == SF80_INF)
         return sf80_make(sx ^ sy, SF80_EXP_MAX, 1ull << 63);
     struct xf xv = xf_x80(x), lg;
+    if (xv.e >= 0 && xv.sign) {
+        /* x <= -1 has no logarithm of 1+x: outside the documented domain
+         * the hardware hands x back as the result, reported inexact */
+        s->flags |= SF80_PE;
+        return x;
+    }
     if (xv.e <= -2) {
         /* |x| < 1/2: the series on x/(2+x) keeps the precision of tiny x */
         struct xf sv = xf_div(xv, xf_add(xf_int(2), xv));
@@ -1593,7 +1628,11 @@ floatx80 sf80_yl2xp1(floatx80 x, floatx80 y, struct sf80_status *s)
             return invalid(s);
         lg = xf_log2(one_plus);
     }
-    return xf_round64(xf_mul(xf_x80(y), lg), s);
+    floatx80 r = xf_round64(xf_mul(xf_x80(y), lg), s);
+    s->flags |= SF80_PE; /* as FYL2X: never reported exact */
+    if (!sf80_exp(r))
+        s->flags |= SF80_UE;
+    return r;
 }
 
 floatx80 sf80_f2xm1(floatx80 a, struct sf80_status *s)
@@ -1608,32 +1647,24 @@ floatx80 sf80_f2xm1(floatx80 a, struct sf80_status *s)
     if (ca == SF80_INF)
         return sf80_sign(a) ? sf80_make(true, SF80_BIAS, 1ull << 63) : a;
     struct xf x = xf_x80(a);
-    /* 2^x = 2^n * 2^f, n = round(x); exact for integers */
-    int32_t n = 0;
     if (x.e >= 0) {
-        if (x.e > 20)
-            n = 1 << 21;
-        else
-            n = (int32_t)((shr128(x.m, (unsigned)(127 - x.e - 1)).lo + 1) >> 1);
-        if (x.sign)
-            n = -n;
-    } else if (x.e == -1) {
-        n = x.sign ? -1 : 1;
-        if (x.m.hi == 1ull << 63 && !x.m.lo)
-            n = 0; /* exactly +-1/2 stays in the series */
+        /* Outside the documented domain [-1, 1] the hardware hands the
+         * operand back and reports it inexact; at +-1 the result is exact
+         * but still reported inexact. */
+        s->flags |= SF80_PE;
+        if (x.e > 0 || x.m.hi != 1ull << 63 || x.m.lo)
+            return a;
+        return x.sign ? sf80_make(true, SF80_BIAS - 1, 1ull << 63)
+                      : sf80_make(false, SF80_BIAS, 1ull << 63);
     }
-    struct xf f = xf_sub(x, xf_int(n));
-    struct xf z = xf_mul(f, xf_k(&xf_ln2));
+    /* expm1(x ln 2) by its Taylor series: |x ln 2| < 0.7 */
+    struct xf z = xf_mul(x, xf_k(&xf_ln2));
     struct xf term = z, sum = z;
-    for (uint32_t k = 2; k <= 60 && !xf_zero(z); k++) {
+    for (uint32_t k = 2; k <= 60; k++) {
         term = xf_div_u32(xf_mul(term, z), k);
         sum = xf_add(sum, term);
-        if (xf_zero(term) || term.e < sum.e - 132)
+        if (xf_zero(term) || term.e < sum.e - SERIES_STOP)
             break;
-    }
-    if (n) {
-        /* 2^n (1 + sum) - 1 */
-        sum = xf_sub(xf_ldexp(xf_add(sum, xf_int(1)), n), xf_int(1));
     }
     return xf_round64(sum, s);
 }
