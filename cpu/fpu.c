@@ -215,6 +215,12 @@ void fpu_ffree(struct x86_fpu *f, int i)
     set_c1(f, false);
 }
 
+void fpu_ffreep(struct x86_fpu *f, int i)
+{
+    fpu_ffree(f, i);
+    pop(f);
+}
+
 void fpu_fdecstp(struct x86_fpu *f)
 {
     set_top(f, fpu_top(f) - 1);
@@ -347,8 +353,11 @@ bool fpu_fst_m32(struct x86_fpu *f, uint32_t *out, bool do_pop)
         return true;
     default: break;
     }
-    *out = sf80_to_f32(fpu_st(f, 0), &s);
-    return store_finish(f, &s, do_pop);
+    uint32_t v = sf80_to_f32(fpu_st(f, 0), &s);
+    if (!store_finish(f, &s, do_pop))
+        return false;
+    *out = v;
+    return true;
 }
 
 bool fpu_fst_m64(struct x86_fpu *f, uint64_t *out, bool do_pop)
@@ -364,8 +373,11 @@ bool fpu_fst_m64(struct x86_fpu *f, uint64_t *out, bool do_pop)
         return true;
     default: break;
     }
-    *out = sf80_to_f64(fpu_st(f, 0), &s);
-    return store_finish(f, &s, do_pop);
+    uint64_t v = sf80_to_f64(fpu_st(f, 0), &s);
+    if (!store_finish(f, &s, do_pop))
+        return false;
+    *out = v;
+    return true;
 }
 
 bool fpu_fstp_m80(struct x86_fpu *f, uint8_t out[10])
@@ -409,8 +421,11 @@ bool fpu_fist(struct x86_fpu *f, int bits, bool do_pop, bool truncate, uint64_t 
         return true;
     default: break;
     }
-    *out = (uint64_t)sf80_to_int(fpu_st(f, 0), bits, truncate, &s) & mask;
-    return store_finish(f, &s, do_pop);
+    uint64_t v = (uint64_t)sf80_to_int(fpu_st(f, 0), bits, truncate, &s) & mask;
+    if (!store_finish(f, &s, do_pop))
+        return false;
+    *out = v;
+    return true;
 }
 
 bool fpu_fbstp(struct x86_fpu *f, uint8_t out[10])
@@ -427,8 +442,12 @@ bool fpu_fbstp(struct x86_fpu *f, uint8_t out[10])
     }
     default: break;
     }
-    sf80_to_bcd(fpu_st(f, 0), out, &s);
-    return store_finish(f, &s, true);
+    uint8_t v[10];
+    sf80_to_bcd(fpu_st(f, 0), v, &s);
+    if (!store_finish(f, &s, true))
+        return false;
+    memcpy(out, v, 10);
+    return true;
 }
 
 /* ---- arithmetic ---- */
@@ -527,13 +546,12 @@ void fpu_arith_sti_st0(struct x86_fpu *f, enum fpu_arith op, int i, bool do_pop)
 }
 
 /* A memory operand in extended form for arithmetic: the conversion is
- * exact; a denormal reports DE, and an SNaN stays signaling so the
+ * exact (a denormal has reported DE), and an SNaN stays signaling so the
  * operation itself sees it. */
-static floatx80 mem_operand(floatx80 x, bool was_snan, struct sf80_status *s)
+static floatx80 mem_operand(floatx80 x, bool was_snan)
 {
     if (was_snan)
         x.sig &= ~(1ull << 62);
-    (void)s;
     return x;
 }
 
@@ -579,7 +597,7 @@ void fpu_arith_m32(struct x86_fpu *f, enum fpu_arith op, uint32_t v)
     status(f, &conv);
     floatx80 b = sf80_from_f32(v, &conv);
     s.flags |= conv.flags & SF80_DE;
-    arith_mem(f, op, mem_operand(b, conv.flags & SF80_IE, &s), &s);
+    arith_mem(f, op, mem_operand(b, conv.flags & SF80_IE), &s);
 }
 
 void fpu_arith_m64(struct x86_fpu *f, enum fpu_arith op, uint64_t v)
@@ -589,7 +607,7 @@ void fpu_arith_m64(struct x86_fpu *f, enum fpu_arith op, uint64_t v)
     status(f, &conv);
     floatx80 b = sf80_from_f64(v, &conv);
     s.flags |= conv.flags & SF80_DE;
-    arith_mem(f, op, mem_operand(b, conv.flags & SF80_IE, &s), &s);
+    arith_mem(f, op, mem_operand(b, conv.flags & SF80_IE), &s);
 }
 
 void fpu_arith_mint(struct x86_fpu *f, enum fpu_arith op, int32_t v)
@@ -1075,6 +1093,7 @@ static void load_env(struct x86_fpu *f, const uint8_t *img, enum fpu_env_format 
         f->ftw = abridged_tags((uint16_t)get16(img + 4));
         f->fip = get16(img + 6) | ((uint64_t)get16(img + 8) << 32);
         f->fdp = get16(img + 10) | ((uint64_t)get16(img + 12) << 32);
+        f->fop = 0; /* this layout has no room for it */
         break;
     case FPU_ENV_REAL32: {
         f->fcw = fcw_value(get16(img + 0));

@@ -72,6 +72,7 @@ void fpu_fnclex(struct x86_fpu *f);
 /* ES is set: an unmasked exception waits for the next waiting instruction. */
 bool fpu_pending_exception(const struct x86_fpu *f);
 void fpu_ffree(struct x86_fpu *f, int i);
+void fpu_ffreep(struct x86_fpu *f, int i);   /* DF C0+i: FFREE, then pop */
 void fpu_fdecstp(struct x86_fpu *f);
 void fpu_fincstp(struct x86_fpu *f);
 

@@ -131,7 +131,8 @@ floatx80 sf80_cos(floatx80 a, bool *out_of_range, struct sf80_status *s);
 floatx80 sf80_tan(floatx80 a, bool *out_of_range, struct sf80_status *s);
 
 /* FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ (index = D9 E8+index),
- * rounded per s->rc from the constant's 66-bit internal value. */
+ * correctly rounded per s->rc as current x87s deliver them; s is not
+ * changed (the loads report neither PE nor C1). */
 floatx80 sf80_constant(int index, struct sf80_status *s);
 
 #endif

@@ -12,8 +12,13 @@
 #include "cpu/fpu.h"
 #include "test_util.h"
 
-#if defined(__x86_64__)
+/* The host x87 is the oracle on x86-64 hosts; VX86_NO_HOST_X87 builds the
+ * directed tests alone anywhere. */
+#if defined(__x86_64__) && !defined(VX86_NO_HOST_X87)
 #define HAVE_HOST_X87 1
+#define HOST_AVAILABLE 1
+#else
+#define HOST_AVAILABLE 0
 #endif
 
 /* ---- random values ---- */
@@ -246,6 +251,7 @@ HOST(fsin, "fsin")
 HOST(fcos, "fcos")
 HOST(fsincos, "fsincos")
 HOST(ffree_st1, "ffree %%st(1)")
+HOST(ffreep_st2, ".byte 0xdf, 0xc2")
 HOST(fdecstp, "fdecstp")
 HOST(fincstp, "fincstp")
 HOST(fnclex, "fnclex")
@@ -362,6 +368,7 @@ SOFT(fsin, fpu_fsin(f))
 SOFT(fcos, fpu_fcos(f))
 SOFT(fsincos, fpu_fsincos(f))
 SOFT(ffree_st1, fpu_ffree(f, 1))
+SOFT(ffreep_st2, fpu_ffreep(f, 2))
 SOFT(fdecstp, fpu_fdecstp(f))
 SOFT(fincstp, fpu_fincstp(f))
 SOFT(fnclex, fpu_fnclex(f))
@@ -493,6 +500,7 @@ static const struct insn_case cases[] = {
     CASE(fcos, M_NONE, O_TRIG, TOL_ULPS, 10000),
     CASE(fsincos, M_NONE, O_TRIG, TOL_ULPS, 10000),
     CASE(ffree_st1, M_NONE, O_ANY, 0, 2000),
+    CASE(ffreep_st2, M_NONE, O_ANY, 0, 2000),
     CASE(fdecstp, M_NONE, O_ANY, 0, 2000),
     CASE(fincstp, M_NONE, O_ANY, 0, 2000),
     CASE(fnclex, M_NONE, O_ANY, 0, 2000),
@@ -605,15 +613,21 @@ static floatx80 img_reg(const uint8_t *img, int i)
     return v;
 }
 
-/* Distance in units in the last place between two values of the same sign. */
+/* Distance in units in the last place between two values of the same sign
+ * (far apart values all count as "far"). */
 static uint64_t ulp_distance(floatx80 a, floatx80 b)
 {
     if ((a.se ^ b.se) & 0x8000)
         return ~0ull;
-    unsigned __int128 oa = ((unsigned __int128)(a.se & 0x7fff) << 63) | (a.sig & ~(1ull << 63));
-    unsigned __int128 ob = ((unsigned __int128)(b.se & 0x7fff) << 63) | (b.sig & ~(1ull << 63));
-    unsigned __int128 d = oa > ob ? oa - ob : ob - oa;
-    return d > 1000 ? ~0ull : (uint64_t)d;
+    int ea = a.se & 0x7fff, eb = b.se & 0x7fff;
+    uint64_t ma = a.sig & ~(1ull << 63), mb = b.sig & ~(1ull << 63);
+    if (ea == eb)
+        return ma > mb ? ma - mb : mb - ma;
+    if (ea - eb == 1)
+        return (1ull << 63) - mb + ma;
+    if (eb - ea == 1)
+        return (1ull << 63) - ma + mb;
+    return ~0ull;
 }
 
 static int failures;
@@ -715,7 +729,6 @@ static void run_case(const struct insn_case *c, uint64_t seed)
 
 START_TEST(test_host_random)
 {
-#ifdef HAVE_HOST_X87
     uint64_t seed = seed_init();
     const char *only = getenv("FPU_ONLY");
     failures = 0;
@@ -726,6 +739,458 @@ START_TEST(test_host_random)
     }
     ck_assert_msg(failures == 0, "%d mismatches against the host x87 (seed %#" PRIx64 ")",
                   failures, seed);
+}
+END_TEST
+
+/* ---- directed tests ---- */
+
+static floatx80 x80_int(int64_t v)
+{
+    return sf80_from_int64(v);
+}
+
+static bool x80_eq(floatx80 a, floatx80 b)
+{
+    return a.sig == b.sig && a.se == b.se;
+}
+
+static void fld_int(struct x86_fpu *f, int64_t v)
+{
+    fpu_fild(f, v);
+}
+
+START_TEST(test_init_and_control_words)
+{
+    struct x86_fpu f;
+    memset(&f, 0xee, sizeof(f));
+    fpu_fninit(&f);
+    ck_assert_uint_eq(fpu_fnstcw(&f), 0x037f);
+    ck_assert_uint_eq(fpu_fnstsw(&f), 0);
+    ck_assert_uint_eq(f.ftw, 0);
+    ck_assert_uint_eq(fpu_full_tag_word(&f), 0xffff);
+    ck_assert(!fpu_pending_exception(&f));
+
+    /* reserved FCW bits: 6 reads as 1, 13-15 as 0 */
+    fpu_fldcw(&f, 0xffff);
+    ck_assert_uint_eq(fpu_fnstcw(&f), 0x1f7f);
+    fpu_fldcw(&f, 0x0000);
+    ck_assert_uint_eq(fpu_fnstcw(&f), 0x0040);
+    fpu_fldcw(&f, 0x0c7f);
+    ck_assert_uint_eq(fpu_fnstcw(&f), 0x0c7f);
+
+    /* TOP shows in FNSTSW */
+    fpu_fninit(&f);
+    fld_int(&f, 1);
+    fld_int(&f, 2);
+    ck_assert_uint_eq(fpu_fnstsw(&f), 6u << 11);
+    ck_assert_int_eq(fpu_top(&f), 6);
+}
+END_TEST
+
+START_TEST(test_stack_push_pop_tags)
+{
+    struct x86_fpu f;
+    fpu_fninit(&f);
+    for (int i = 0; i < 8; i++) {
+        fld_int(&f, i + 1);
+        ck_assert_int_eq(fpu_top(&f), 7 - i);
+        ck_assert(f.ftw & (1u << (7 - i)));
+        ck_assert(x80_eq(fpu_st(&f, 0), x80_int(i + 1)));
+    }
+    ck_assert_uint_eq(f.ftw, 0xff);
+    ck_assert(x80_eq(fpu_st(&f, 7), x80_int(1)));
+    ck_assert_uint_eq(fpu_fnstsw(&f) & (FPU_SW_IE | FPU_SW_SF), 0);
+
+    /* ninth push: masked stack overflow pushes the indefinite, C1=1 */
+    fld_int(&f, 9);
+    ck_assert_int_eq(fpu_top(&f), 7);
+    ck_assert_uint_eq(fpu_fnstsw(&f) & (FPU_SW_IE | FPU_SW_SF | FPU_SW_C1 | FPU_SW_ES),
+                      FPU_SW_IE | FPU_SW_SF | FPU_SW_C1);
+    ck_assert(x80_eq(fpu_st(&f, 0), SF80_INDEFINITE));
+    ck_assert(!fpu_pending_exception(&f));
+
+    /* unmasking IE with the flag set makes the exception pending (FLDCW) */
+    fpu_fldcw(&f, 0x037e);
+    ck_assert(fpu_pending_exception(&f));
+    ck_assert(fpu_fnstsw(&f) & FPU_SW_B);
+    fpu_fnclex(&f);
+    ck_assert(!fpu_pending_exception(&f));
+    ck_assert_uint_eq(fpu_fnstsw(&f) & 0x80ff, 0);
+
+    /* unmasked overflow: nothing moves, the exception is pending */
+    uint8_t before[16];
+    memcpy(before, f.st[6], 16);
+    fld_int(&f, 10);
+    ck_assert_int_eq(fpu_top(&f), 7);
+    ck_assert(fpu_pending_exception(&f));
+    ck_assert_mem_eq(f.st[6], before, 16);
+    ck_assert(x80_eq(fpu_st(&f, 0), SF80_INDEFINITE));
+
+    /* pops free registers; FSTP m80 of ST0 */
+    fpu_fninit(&f);
+    fld_int(&f, 5);
+    fld_int(&f, 6);
+    uint8_t m[10];
+    ck_assert(fpu_fstp_m80(&f, m));
+    floatx80 v;
+    memcpy(&v.sig, m, 8);
+    memcpy(&v.se, m + 8, 2);
+    ck_assert(x80_eq(v, x80_int(6)));
+    ck_assert_int_eq(fpu_top(&f), 7);
+    ck_assert_uint_eq(f.ftw, 0x80);
+    ck_assert(!fpu_st_empty(&f, 0));
+    ck_assert(fpu_st_empty(&f, 1));
+
+    /* masked underflow: FADD with an empty ST(1) writes the indefinite, C1=0 */
+    fpu_arith_st0_sti(&f, FPU_ADD, 1);
+    ck_assert_uint_eq(fpu_fnstsw(&f) & (FPU_SW_IE | FPU_SW_SF | FPU_SW_C1), FPU_SW_IE | FPU_SW_SF);
+    ck_assert(x80_eq(fpu_st(&f, 0), SF80_INDEFINITE));
+
+    /* FINCSTP/FDECSTP move TOP only; FFREE empties a register */
+    fpu_fninit(&f);
+    fld_int(&f, 1);
+    fpu_fincstp(&f);
+    ck_assert_int_eq(fpu_top(&f), 0);
+    ck_assert_uint_eq(f.ftw, 0x80);
+    fpu_fdecstp(&f);
+    ck_assert_int_eq(fpu_top(&f), 7);
+    fpu_ffree(&f, 0);
+    ck_assert_uint_eq(f.ftw, 0);
+    ck_assert(fpu_st_empty(&f, 0));
+
+    /* FXCH */
+    fld_int(&f, 1);
+    fld_int(&f, 2);
+    fpu_fxch(&f, 1);
+    ck_assert(x80_eq(fpu_st(&f, 0), x80_int(1)));
+    ck_assert(x80_eq(fpu_st(&f, 1), x80_int(2)));
+}
+END_TEST
+
+START_TEST(test_pending_exceptions)
+{
+    struct x86_fpu f;
+    fpu_fninit(&f);
+    fpu_fldcw(&f, 0x037b); /* ZE unmasked */
+    fld_int(&f, 0);
+    fld_int(&f, 1);
+    fpu_arith_st0_sti(&f, FPU_DIV, 1); /* 1 / 0 */
+    ck_assert(fpu_pending_exception(&f));
+    ck_assert_uint_eq(fpu_fnstsw(&f) & (FPU_SW_ZE | FPU_SW_ES | FPU_SW_B),
+                      FPU_SW_ZE | FPU_SW_ES | FPU_SW_B);
+    ck_assert(x80_eq(fpu_st(&f, 0), x80_int(1))); /* destination untouched */
+    fpu_fnclex(&f);
+    ck_assert(!fpu_pending_exception(&f));
+
+    /* masked: the result is the signed infinity and nothing is pending */
+    fpu_fldcw(&f, 0x037f);
+    fpu_arith_st0_sti(&f, FPU_DIV, 1);
+    ck_assert(!fpu_pending_exception(&f));
+    ck_assert(x80_eq(fpu_st(&f, 0), sf80_make(false, 0x7fff, 1ull << 63)));
+
+    /* unmasked PE: the result is stored and the exception pending */
+    fpu_fninit(&f);
+    fpu_fldcw(&f, 0x035f);
+    fld_int(&f, 3);
+    fld_int(&f, 1);
+    fpu_arith_st0_sti(&f, FPU_DIV, 1);
+    ck_assert(fpu_pending_exception(&f));
+    ck_assert_uint_eq(fpu_fnstsw(&f) & FPU_SW_PE, FPU_SW_PE);
+    ck_assert_uint_eq(fpu_st(&f, 0).se, 0x3ffd);
+
+    /* an unmasked store fault suppresses the store and the pop */
+    fpu_fninit(&f);
+    fpu_fldcw(&f, 0x0377); /* OE unmasked */
+    fld_int(&f, 1);
+    fpu_fldconst(&f, FPU_CONST_1);
+    floatx80 big = sf80_make(false, 0x7000, 1ull << 63);
+    fpu_set_st(&f, 0, big);
+    uint32_t out = 0xdeadbeef;
+    ck_assert(!fpu_fst_m32(&f, &out, true));
+    ck_assert_uint_eq(out, 0xdeadbeef);
+    ck_assert_int_eq(fpu_top(&f), 6);
+    ck_assert(fpu_pending_exception(&f));
+}
+END_TEST
+
+START_TEST(test_fcomi_flags)
+{
+    const uint32_t zpc = X86_FLAG_ZF | X86_FLAG_PF | X86_FLAG_CF;
+    struct x86_fpu f;
+    fpu_fninit(&f);
+    fld_int(&f, 2);
+    fld_int(&f, 1); /* ST0 = 1, ST1 = 2 */
+    ck_assert_uint_eq(fpu_fcomi(&f, 1, false, false), X86_FLAG_CF);
+    fpu_fxch(&f, 1);
+    ck_assert_uint_eq(fpu_fcomi(&f, 1, false, false), 0);
+    fpu_set_st(&f, 1, x80_int(2));
+    ck_assert_uint_eq(fpu_fcomi(&f, 1, true, false), X86_FLAG_ZF);
+    ck_assert_uint_eq(fpu_fnstsw(&f) & FPU_SW_IE, 0);
+
+    /* QNaN: unordered; invalid for FCOMI, not for FUCOMI */
+    fpu_set_st(&f, 1, SF80_INDEFINITE);
+    ck_assert_uint_eq(fpu_fcomi(&f, 1, true, false), zpc);
+    ck_assert_uint_eq(fpu_fnstsw(&f) & FPU_SW_IE, 0);
+    ck_assert_uint_eq(fpu_fcomi(&f, 1, false, false), zpc);
+    ck_assert_uint_eq(fpu_fnstsw(&f) & FPU_SW_IE, FPU_SW_IE);
+
+    /* FCOMIP pops; an empty operand is unordered with a stack fault */
+    fpu_fninit(&f);
+    fld_int(&f, 5);
+    fld_int(&f, 5);
+    ck_assert_uint_eq(fpu_fcomi(&f, 1, false, true), X86_FLAG_ZF);
+    ck_assert_int_eq(fpu_top(&f), 7);
+    ck_assert_uint_eq(fpu_fcomi(&f, 1, false, false), zpc);
+    ck_assert_uint_eq(fpu_fnstsw(&f) & (FPU_SW_IE | FPU_SW_SF), FPU_SW_IE | FPU_SW_SF);
+
+    /* FCOM's condition codes, for comparison: C0 = less */
+    fpu_fninit(&f);
+    fld_int(&f, 2);
+    fld_int(&f, 1);
+    fpu_fcom_sti(&f, 1, false, 0);
+    ck_assert_uint_eq(fpu_fnstsw(&f) & (FPU_SW_C0 | FPU_SW_C2 | FPU_SW_C3), FPU_SW_C0);
+    fpu_fcom_sti(&f, 1, false, 2);
+    ck_assert_int_eq(fpu_top(&f), 0);
+    ck_assert_uint_eq(f.ftw, 0);
+}
+END_TEST
+
+static unsigned prem_cc(const struct x86_fpu *f)
+{
+    uint16_t sw = fpu_fnstsw(f);
+    /* quotient bits Q2 Q1 Q0 = C0 C3 C1 */
+    return ((sw & FPU_SW_C0) ? 4 : 0) | ((sw & FPU_SW_C3) ? 2 : 0) | ((sw & FPU_SW_C1) ? 1 : 0);
+}
+
+START_TEST(test_fprem)
+{
+    struct x86_fpu f;
+    fpu_fninit(&f);
+    fld_int(&f, 3);
+    fld_int(&f, 10);
+    fpu_fprem(&f); /* 10 = 3*3 + 1 */
+    ck_assert(x80_eq(fpu_st(&f, 0), x80_int(1)));
+    ck_assert_uint_eq(prem_cc(&f), 3);
+    ck_assert_uint_eq(fpu_fnstsw(&f) & FPU_SW_C2, 0);
+
+    fpu_set_st(&f, 0, x80_int(11));
+    fpu_fprem1(&f); /* 11 = 3*4 - 1 */
+    ck_assert(x80_eq(fpu_st(&f, 0), x80_int(-1)));
+    ck_assert_uint_eq(prem_cc(&f), 4);
+
+    fpu_set_st(&f, 0, x80_int(-11));
+    fpu_fprem(&f); /* truncating: -11 = 3*-3 - 2 */
+    ck_assert(x80_eq(fpu_st(&f, 0), x80_int(-2)));
+    ck_assert_uint_eq(prem_cc(&f), 3);
+
+    /* 2^200 mod 3 = 1, reached through partial remainders (C2 = 1) */
+    fpu_set_st(&f, 0, sf80_make(false, 16383 + 200, 1ull << 63));
+    int rounds = 0;
+    do {
+        fpu_fprem(&f);
+        rounds++;
+    } while ((fpu_fnstsw(&f) & FPU_SW_C2) && rounds < 100);
+    ck_assert_int_gt(rounds, 1);
+    ck_assert(x80_eq(fpu_st(&f, 0), x80_int(1)));
+}
+END_TEST
+
+/* Random state with pointer fields that the given image format can hold. */
+static void rnd_soft_state(struct x86_fpu *f, enum fpu_env_format fmt)
+{
+    memset(f, 0, sizeof(*f));
+    fpu_fninit(f);
+    fpu_fldcw(f, (uint16_t)rnd());
+    f->fsw = (uint16_t)(rnd() & 0x7f7f);
+    f->ftw = (uint8_t)rnd();
+    for (int p = 0; p < 8; p++) {
+        floatx80 v = rnd_x80();
+        memcpy(f->st[p], &v.sig, 8);
+        memcpy(f->st[p] + 8, &v.se, 2);
+    }
+    f->fsw = (uint16_t)((f->fsw & ~(FPU_SW_ES | FPU_SW_B)) |
+                        ((f->fsw & ~f->fcw & 0x3f) ? FPU_SW_ES | FPU_SW_B : 0));
+    f->fop = (uint16_t)(rnd() & 0x7ff);
+    switch (fmt) {
+    case FPU_ENV_REAL16:
+        f->fip = rnd() & 0xfffff;
+        f->fdp = rnd() & 0xfffff;
+        break;
+    case FPU_ENV_PROT16:
+        f->fip = (rnd() & 0xffff) | ((rnd() & 0xffff) << 32);
+        f->fdp = (rnd() & 0xffff) | ((rnd() & 0xffff) << 32);
+        break;
+    case FPU_ENV_REAL32:
+        f->fip = rnd() & 0xffffffff;
+        f->fdp = rnd() & 0xffffffff;
+        break;
+    default:
+        f->fip = (rnd() & 0xffffffff) | ((rnd() & 0xffff) << 32);
+        f->fdp = (rnd() & 0xffffffff) | ((rnd() & 0xffff) << 32);
+        break;
+    }
+    if (fmt != FPU_ENV_REAL16 && fmt != FPU_ENV_PROT16)
+        return;
+    if (fmt == FPU_ENV_PROT16)
+        f->fop = 0; /* the 16-bit protected-mode image has no opcode */
+}
+
+static void assert_same_fpu(const struct x86_fpu *a, const struct x86_fpu *b)
+{
+    ck_assert_uint_eq(a->fcw, b->fcw);
+    ck_assert_uint_eq(a->fsw, b->fsw);
+    ck_assert_uint_eq(a->ftw, b->ftw);
+    ck_assert_uint_eq(a->fop, b->fop);
+    ck_assert_uint_eq(a->fip, b->fip);
+    ck_assert_uint_eq(a->fdp, b->fdp);
+    for (int p = 0; p < 8; p++)
+        ck_assert_mem_eq(a->st[p], b->st[p], 10);
+}
+
+START_TEST(test_fnsave_frstor_round_trip)
+{
+    uint64_t seed = seed_init();
+    for (int fmt = FPU_ENV_REAL16; fmt <= FPU_ENV_PROT32; fmt++) {
+        for (int it = 0; it < 200; it++) {
+            struct x86_fpu f, g, saved;
+            rnd_soft_state(&f, (enum fpu_env_format)fmt);
+            saved = f;
+            uint8_t img[108];
+            memset(img, 0xcc, sizeof(img));
+            fpu_fnsave(&f, img, (enum fpu_env_format)fmt);
+            ck_assert_uint_eq(img[fpu_save_size((enum fpu_env_format)fmt) - 1] != 0xcc ||
+                                  img[fpu_save_size((enum fpu_env_format)fmt) - 2] != 0xcc, 1);
+            if (fmt <= FPU_ENV_PROT16)
+                ck_assert_uint_eq(img[94], 0xcc);
+            /* FNSAVE reinitializes */
+            ck_assert_uint_eq(f.fcw, 0x037f);
+            ck_assert_uint_eq(f.ftw, 0);
+            memset(&g, 0x55, sizeof(g));
+            fpu_frstor(&g, img, (enum fpu_env_format)fmt);
+            assert_same_fpu(&g, &saved);
+
+            /* FNSTENV/FLDENV: same environment, and FNSTENV masks everything */
+            f = saved;
+            fpu_fnstenv(&f, img, (enum fpu_env_format)fmt);
+            ck_assert_uint_eq(f.fcw & 0x3f, 0x3f);
+            ck_assert(!fpu_pending_exception(&f));
+            memcpy(g.st, saved.st, sizeof(g.st));
+            fpu_fldenv(&g, img, (enum fpu_env_format)fmt);
+            assert_same_fpu(&g, &saved);
+        }
+    }
+    (void)seed;
+
+    /* the real-mode images hold linear addresses: selector * 16 + offset */
+    struct x86_fpu f;
+    fpu_fninit(&f);
+    f.fip = 0x1234 | (0xf000ull << 32);
+    f.fdp = 0x0010 | (0x0040ull << 32);
+    f.fop = 0x5d9;
+    uint8_t img[28];
+    fpu_fnstenv(&f, img, FPU_ENV_REAL32);
+    ck_assert_uint_eq(img[12] | img[13] << 8, 0x1234);
+    ck_assert_uint_eq((img[16] | img[17] << 8 | img[18] << 16 | (uint32_t)img[19] << 24), 0xf5d9);
+    ck_assert_uint_eq(img[20] | img[21] << 8, 0x0410);
+    fpu_fldenv(&f, img, FPU_ENV_REAL32);
+    ck_assert_uint_eq(f.fip, 0xf1234);
+    ck_assert_uint_eq(f.fdp, 0x410);
+    ck_assert_uint_eq(f.fop, 0x5d9);
+}
+END_TEST
+
+START_TEST(test_fxsave_fxrstor_round_trip)
+{
+    seed_init();
+    for (int it = 0; it < 200; it++) {
+        struct x86_fpu f, g;
+        rnd_soft_state(&f, FPU_ENV_PROT32);
+        f.mxcsr = (uint32_t)(rnd() & 0xffff);
+        for (int i = 0; i < 16; i++)
+            for (int b = 0; b < 16; b++)
+                f.xmm[i][b] = (uint8_t)rnd();
+        bool rex_w = it & 1;
+        unsigned nxmm = (it & 2) ? 16 : 8;
+        if (rex_w)
+            f.fip |= rnd() << 48, f.fdp |= rnd() << 48;
+        uint8_t img[512];
+        memset(img, 0xcc, sizeof(img));
+        ck_assert_uint_eq(fpu_fxsave(&f, img, rex_w, nxmm), 160 + 16 * nxmm);
+        ck_assert_uint_eq(img[160 + 16 * nxmm], 0xcc);
+        ck_assert_uint_eq(img[511], 0xcc);
+        ck_assert_uint_eq(img[4], f.ftw);
+        ck_assert_uint_eq(img[28] | img[29] << 8 | img[30] << 16 | (uint32_t)img[31] << 24,
+                          FPU_MXCSR_MASK);
+        memset(&g, 0, sizeof(g));
+        ck_assert(fpu_fxrstor(&g, img, rex_w, nxmm));
+        assert_same_fpu(&g, &f);
+        ck_assert_uint_eq(g.mxcsr, f.mxcsr);
+        ck_assert_mem_eq(g.xmm, f.xmm, 16 * nxmm);
+        /* registers are stored in ST order */
+        ck_assert_mem_eq(img + 32, f.st[fpu_top(&f)], 10);
+    }
+    /* a reserved MXCSR bit makes FXRSTOR fault (#GP) without loading */
+    struct x86_fpu f, g;
+    fpu_fninit(&f);
+    f.mxcsr = 0x1f80;
+    uint8_t img[512];
+    fpu_fxsave(&f, img, false, 8);
+    img[26] = 0x01; /* MXCSR bit 16 */
+    g = f;
+    g.fcw = 0x1234;
+    ck_assert(!fpu_fxrstor(&g, img, false, 8));
+    ck_assert_uint_eq(g.fcw, 0x1234);
+}
+END_TEST
+
+/* The images as the host writes them: FNSTENV (32- and 16-bit) and FXSAVE
+ * from random states, the fields this FPU defines compared byte for byte. */
+START_TEST(test_images_against_host)
+{
+#ifdef HAVE_HOST_X87
+    uint64_t seed = seed_init();
+    for (int it = 0; it < 2000; it++) {
+        struct state st;
+        rnd_state(&cases[0], &st);
+        uint8_t in[IMG_SIZE];
+        state_image(&st, in);
+        uint8_t henv32[28], henv16[14], hsave[IMG_SIZE];
+        uint8_t hfx[512] __attribute__((aligned(16)));
+        __asm__ volatile("frstor (%1)\n\tfnstenv (%0)\n\tfrstor (%1)\n\t.byte 0x66\n\tfnstenv (%2)\n\t"
+                         "frstor (%1)\n\tfxsave (%3)\n\tfnsave (%4)"
+                         :
+                         : "r"(henv32), "r"(in), "r"(henv16), "r"(hfx), "r"(hsave)
+                         : "memory");
+        struct x86_fpu f;
+        memset(&f, 0, sizeof(f));
+        fpu_frstor(&f, in, FPU_ENV_PROT32);
+        uint8_t senv32[28], senv16[14], sfx[512];
+        struct x86_fpu g = f;
+        fpu_fnstenv(&g, senv32, FPU_ENV_PROT32);
+        ck_assert_msg(memcmp(henv32, senv32, 12) == 0 && memcmp(henv32 + 26, senv32 + 26, 2) == 0,
+                      "fnstenv32 differs (seed %#" PRIx64 ", iteration %d)", seed, it);
+        g = f;
+        fpu_fnstenv(&g, senv16, FPU_ENV_PROT16);
+        ck_assert_msg(memcmp(henv16, senv16, 6) == 0,
+                      "fnstenv16 differs (seed %#" PRIx64 ", iteration %d)", seed, it);
+        /* after FNSTENV all exceptions are masked */
+        ck_assert_uint_eq(g.fcw & 0x3f, 0x3f);
+        memcpy(&f.mxcsr, hfx + 24, 4);
+        memset(sfx, 0, sizeof(sfx));
+        fpu_fxsave(&f, sfx, false, 8);
+        ck_assert_msg(memcmp(hfx, sfx, 6) == 0 && memcmp(hfx + 24, sfx + 24, 4) == 0 &&
+                          memcmp(hfx + 32, sfx + 32, 128) == 0,
+                      "fxsave differs (seed %#" PRIx64 ", iteration %d)", seed, it);
+        /* FXRSTOR of the host's image gives the host's FNSAVE view back */
+        struct x86_fpu h;
+        memset(&h, 0, sizeof(h));
+        hfx[28] = hfx[29] = 0xff;
+        ck_assert(fpu_fxrstor(&h, hfx, false, 8));
+        uint8_t ssave[IMG_SIZE];
+        fpu_fnsave(&h, ssave, FPU_ENV_PROT32);
+        ck_assert_msg(memcmp(hsave, ssave, 12) == 0 && memcmp(hsave + 28, ssave + 28, 80) == 0,
+                      "fxrstor/fnsave differs (seed %#" PRIx64 ", iteration %d)", seed, it);
+    }
 #endif
 }
 END_TEST
@@ -733,10 +1198,22 @@ END_TEST
 static Suite *fpu_suite(void)
 {
     Suite *s = suite_create("fpu");
-    TCase *tc = tcase_create("host");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_host_random);
-    suite_add_tcase(s, tc);
+    if (HOST_AVAILABLE) {
+        TCase *tc = tcase_create("host");
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, test_host_random);
+        tcase_add_test(tc, test_images_against_host);
+        suite_add_tcase(s, tc);
+    }
+    TCase *td = tcase_create("directed");
+    tcase_add_test(td, test_init_and_control_words);
+    tcase_add_test(td, test_stack_push_pop_tags);
+    tcase_add_test(td, test_pending_exceptions);
+    tcase_add_test(td, test_fcomi_flags);
+    tcase_add_test(td, test_fprem);
+    tcase_add_test(td, test_fnsave_frstor_round_trip);
+    tcase_add_test(td, test_fxsave_fxrstor_round_trip);
+    suite_add_tcase(s, td);
     return s;
 }
 
