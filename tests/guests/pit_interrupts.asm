@@ -8,7 +8,7 @@ TICKS           equ DATA_BASE           ; IRQ0 count
 TICK_LIMIT      equ 100
 FIRST_ISR       equ DATA_BASE + 4       ; master ISR seen in the first IRQ0
 RTC_IRQS        equ DATA_BASE + 8       ; IRQ8 count
-RTC_REGC        equ DATA_BASE + 12      ; RTC register C seen in the first IRQ8
+RTC_REGC        equ DATA_BASE + 12      ; RTC register C, ORed over every IRQ8
 RTC_FIRST_ISR   equ DATA_BASE + 16      ; slave ISR, master ISR in the first IRQ8
 
 PIT_CH0         equ 0x40
@@ -38,6 +38,7 @@ pm_main:
         call    pm_idt_set
         mov     dword [TICKS], 0
         mov     dword [RTC_IRQS], 0
+        mov     dword [RTC_REGC], 0
 
         call    pm_pic_init
         call    pm_lapic_virtual_wire
@@ -254,10 +255,12 @@ irq8_handler:
         mov     al, NMI_OFF | 0x0C      ; reading C acknowledges the RTC
         out     CMOS_INDEX, al
         in      al, CMOS_DATA
-        cmp     dword [RTC_IRQS], 1
-        jne     .eoi
+        ; An IRQ8 can be an edge the 8259 latched before register C was read
+        ; elsewhere (the set-up code, or this handler just before the next
+        ; tick), and then finds C empty: what matters is that the handler sees
+        ; IRQF|PF, so collect C over every entry.
         and     al, 0xC0
-        mov     [RTC_REGC], al
+        or      [RTC_REGC], al
 .eoi:   mov     al, PIC_EOI
         out     PIC2_CMD, al
         out     PIC1_CMD, al
