@@ -1,0 +1,19 @@
+/* nativecmp: the table of runners. An emulator adapter (bt with the code
+ * generator, bt with the IR interpreter) adds one line here. */
+#include <string.h>
+
+#include "tools/nativecmp/nc_native.h"
+#include "tools/nativecmp/nc_registry.h"
+
+const struct nc_runner_factory nc_runner_factories[] = {
+    { "native", "the host CPU, in a child process (another instance for --selfcheck)", nc_native_create },
+    { NULL, NULL, NULL },
+};
+
+const struct nc_runner_factory *nc_runner_factory_find(const char *name)
+{
+    for (const struct nc_runner_factory *f = nc_runner_factories; f->name; f++)
+        if (!strcmp(f->name, name))
+            return f;
+    return NULL;
+}
