@@ -31,6 +31,7 @@
 #include "hw/port92.h"
 #include "hw/postcode.h"
 #include "hw/uart16550.h"
+#include "hw/vga.h"
 
 #define PC_ACPI_RSDP_GPA 0xe0000ull
 #define PC_ACPI_TABLES_GPA 0xe0100ull
@@ -53,6 +54,7 @@ struct pc_board {
     struct piix3 *southbridge;
     struct piix4_pm *pm;
     struct fw_cfg *fw_cfg;
+    struct vga *vga;          /* only with a display */
     struct lapic *lapic;
     struct ioapic *ioapic;
     struct irq_line isa_irq[16];   /* driven by ISA devices */
@@ -204,6 +206,13 @@ int pc_create(struct machine *m, const struct pc_config *cfg, char *err, size_t 
     b->southbridge = piix3_create(m, b->pci);
     b->pm = piix4_pm_create(m, b->pci, b->isa_irq[9]);
     b->fw_cfg = fw_cfg_create(m);
+    if (cfg->graphics && b->pci) {
+        /* 00:02.0, where QEMU puts its VGA. */
+        const char *rom = cfg->vga_bios_path ? cfg->vga_bios_path : PC_VGA_BIOS_DEFAULT;
+        b->vga = vga_create(m, b->pci, PCI_DEVFN(2, 0), rom, err, err_len);
+        if (!b->vga)
+            return -1;
+    }
     if (!b->ioapic || !b->pic || !b->lapic || !b->pit || !b->rtc || !b->com1 || !b->kbc ||
         !b->port92 || !b->postcode || !b->debug_exit || !b->pci || !b->northbridge ||
         !b->southbridge || !b->pm || !b->fw_cfg) {
@@ -234,6 +243,26 @@ int pc_reset(struct machine *m, char *err, size_t err_len)
         return pc_load_kernel(m, b, err, err_len);
     }
     return 0;
+}
+
+void pc_input_key(struct machine *m, const uint8_t *set2, size_t n)
+{
+    i8042_keyboard_event(m->board->kbc, set2, n);
+}
+
+void pc_input_mouse(struct machine *m, int dx, int dy, int dz, unsigned buttons)
+{
+    i8042_mouse_event(m->board->kbc, dx, dy, dz, buttons);
+}
+
+bool pc_display_render(struct machine *m, uint32_t *pixels, unsigned *width,
+                       unsigned *height)
+{
+    struct pc_board *b = m->board;
+    if (!b || !b->vga)
+        return false;
+    vga_render(b->vga, pixels, width, height);
+    return true;
 }
 
 void pc_destroy(struct machine *m)

@@ -9,6 +9,7 @@
 #include "hw/machine.h"
 #include "hw/pc.h"
 #include "tools/vx86/accel.h"
+#include "tools/vx86/display_sdl.h"
 #include "tools/vx86/options.h"
 #include "tools/vx86/runloop.h"
 
@@ -40,12 +41,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "vx86: %s\n", err);
         return EXIT_BAD_INPUT;
     }
-    if (!strcmp(o.display, "sdl")) {
-        fprintf(stderr, "vx86: -display sdl: no graphics adapter is emulated yet; "
-                        "use -nographic (the console is on the serial port)\n");
-        return EXIT_BAD_INPUT;
-    }
-
     struct chardev serial, debugcon;
     if (chardev_open(&serial, o.serial, err, sizeof(err)) < 0) {
         fprintf(stderr, "vx86: -serial: %s\n", err);
@@ -69,7 +64,7 @@ int main(int argc, char **argv)
         .cmdline = o.append,
         .serial = &serial,
         .debugcon = &debugcon,
-        .graphics = false,
+        .graphics = !strcmp(o.display, "sdl"),
     };
     if (!o.bios && !o.kernel && access(DEFAULT_BIOS, R_OK) != 0) {
         fprintf(stderr, "vx86: no -bios or -kernel given and Debian's SeaBIOS (%s) is missing: "
@@ -80,31 +75,46 @@ int main(int argc, char **argv)
         fprintf(stderr, "vx86: %s\n", err);
         return EXIT_BAD_INPUT;
     }
+    struct display_sdl *display = NULL;
+    if (pc.graphics) {
+        display = display_sdl_open(m, err, sizeof(err));
+        if (!display) {
+            fprintf(stderr, "vx86: -display sdl: %s (-display none or -nographic runs "
+                            "without a window)\n", err);
+            return 1;
+        }
+    }
 
     const struct engine_ops *engine = accel_select(o.accel, err, sizeof(err));
     if (!engine) {
         fprintf(stderr, "vx86: %s\n", err);
+        display_sdl_close(display);
         return 1;
     }
     m->engine = engine;
     if (engine->create(m, &m->engine_state) < 0) {
         m->engine_state = NULL;
         fprintf(stderr, "vx86: cannot start the %s engine\n", engine->name);
+        display_sdl_close(display);
         return 1;
     }
     int r = engine->put_cpu(m->engine_state, &m->cpu);
     if (r < 0) {
         fprintf(stderr, "vx86: %s: cannot load the CPU state: %s\n", engine->name, strerror(-r));
+        display_sdl_close(display);
         return 1;
     }
+    struct runloop_display display_hook = { display_sdl_refresh, display };
     struct runloop_config rc = {
         .engine = engine,
         .console = serial.in_fd >= 0 ? &serial : NULL,
         .no_reboot = o.no_reboot,
+        .display = display ? &display_hook : NULL,
     };
     int status = runloop_run(m, &rc);
     engine->destroy(m->engine_state);
     m->engine_state = NULL;
+    display_sdl_close(display);
     pc_destroy(m);
     chardev_close(&serial);
     chardev_close(&debugcon);

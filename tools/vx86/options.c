@@ -54,7 +54,8 @@ void options_print_help(void)
            "  -serial DEV        COM1: stdio (default), file:PATH, none\n"
            "  -debugcon DEV      port 0xe9 console: stdio, file:PATH, none (default)\n"
            "  -nographic         no display; serial on the terminal\n"
-           "  -display none|sdl  display back end (default none)\n"
+           "  -display none|sdl  display back end (default sdl when $DISPLAY or\n"
+           "                     $WAYLAND_DISPLAY is set, else none)\n"
            "  -accel auto|kvm|bt CPU engine (default auto; tcg = bt)\n"
            "                     bt,backend=jit|interp chooses the bt back end\n"
            "  -no-reboot         exit instead of rebooting\n"
@@ -115,7 +116,6 @@ int options_parse(int argc, char **argv, struct vx86_options *o, char *err, size
     memset(o, 0, sizeof(*o));
     o->ram_size = DEFAULT_RAM_SIZE;
     o->serial = "stdio";
-    o->display = "none";
     o->accel = ACCEL_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
@@ -235,9 +235,15 @@ int options_parse(int argc, char **argv, struct vx86_options *o, char *err, size
         snprintf(err, err_len, "-append needs -kernel");
         return -1;
     }
-    if (o->nographic && !strcmp(o->display, "sdl")) {
+    if (o->nographic && o->display && !strcmp(o->display, "sdl")) {
         snprintf(err, err_len, "-nographic and -display sdl contradict each other");
         return -1;
+    }
+    if (!o->display) {
+        /* As QEMU: a window when there is a display server to open it on. */
+        const char *x11 = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
+        bool server = (x11 && *x11) || (wayland && *wayland);
+        o->display = !o->nographic && server ? "sdl" : "none";
     }
     return 0;
 }

@@ -1,15 +1,17 @@
 /* The two threads of a running vx86: the vCPU thread runs the engine and
- * handles resets, the main thread sleeps until the next timer deadline or
- * console input and services them under the machine lock. */
+ * handles resets, the main thread sleeps until the next timer deadline,
+ * console input or display frame and services them under the machine lock. */
 #include "tools/vx86/runloop.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cpu/engine.h"
@@ -37,6 +39,13 @@ static void runloop_on_signal(int sig)
     if (write(wakeup_fd, &one, sizeof(one)) < 0) {
         /* nothing more can be done in a signal handler */
     }
+}
+
+static int64_t runloop_host_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct vcpu_thread_args {
@@ -130,6 +139,8 @@ int runloop_run(struct machine *m, const struct runloop_config *cfg)
         return 1;
     }
 
+    const struct runloop_display *display = cfg->display;
+    int64_t next_frame = runloop_host_ms();
     while (!atomic_load(&m->shutdown_requested)) {
         pthread_mutex_lock(&m->lock);
         vclock_run_timers(&m->clock);
@@ -145,6 +156,13 @@ int runloop_run(struct machine *m, const struct runloop_config *cfg)
             timeout_ms = deadline <= now ? 0 : (int)((deadline - now + 999999) / 1000000);
         if (input_waiting && (timeout_ms < 0 || timeout_ms > 5))
             timeout_ms = 5; /* the guest has not taken all typed input yet */
+        if (display) {
+            int64_t until_frame = next_frame - runloop_host_ms();
+            if (until_frame < 0)
+                until_frame = 0;
+            if (timeout_ms < 0 || timeout_ms > until_frame)
+                timeout_ms = (int)until_frame;
+        }
 
         struct pollfd fds[2] = {
             { .fd = wakeup_fd, .events = POLLIN },
@@ -155,6 +173,15 @@ int runloop_run(struct machine *m, const struct runloop_config *cfg)
             fprintf(stderr, "\r\nvx86: terminating on signal %d\r\n", (int)terminating_signal);
             machine_request_shutdown(m, 128 + terminating_signal);
             break;
+        }
+        if (display) {
+            int64_t now_ms = runloop_host_ms();
+            if (now_ms >= next_frame) {
+                display->refresh(display->opaque);
+                next_frame += RUNLOOP_DISPLAY_PERIOD_MS;
+                if (next_frame <= now_ms) /* fell behind: no burst of frames */
+                    next_frame = now_ms + RUNLOOP_DISPLAY_PERIOD_MS;
+            }
         }
         if (r <= 0)
             continue;
