@@ -325,7 +325,9 @@ static void child_run_one(struct child *ch, const struct nc_case *c, struct nc_s
         st->vector = (int32_t)ch->trapno;
         st->signo = ch->sig;
         st->rip = ch->rip;
-        st->rflags = ch->rflags;
+        /* The kernel shows the image the CPU pushed, where faults set RF;
+         * the architectural RFLAGS at the instruction has it clear. */
+        st->rflags = ch->rflags & ~0x10000ull;
         memcpy(st->regs, ch->regs, sizeof(st->regs));
         if (ch->trapno == 13 || ch->trapno == 14 || ch->trapno == 12 || ch->trapno == 11 ||
             ch->trapno == 17)
