@@ -33,7 +33,7 @@ static void usage(FILE *f)
             "                           (default: all the host supports; --list-classes)\n"
             "      --runner NAME        compare native with NAME (repeatable; --list-runners)\n"
             "      --selfcheck          compare native with a second native child (default)\n"
-            "      --ignore-undefined   do not compare flags the manuals leave undefined\n"
+            "      --ignore-undefined   do not compare the final flags the manuals leave undefined\n"
             "      --max-print N        differences printed in full (default 10)\n"
             "      --perturb INDEX      corrupt the second runner's state of case INDEX\n"
             "      --expect-diffs N     succeed exactly when N cases differ\n"

@@ -87,6 +87,23 @@ struct nc_state {
     uint8_t data[NC_DATA_SIZE];
 };
 
+/* What an emulator runner must reproduce to agree with the host:
+ * - CPL 3, IOPL 0, IF 1, AC 0, paging on with exactly the two areas above
+ *   mapped user-accessible (data writable), everything else not present;
+ * - 64-bit cases in a 64-bit code segment; 32-bit cases in a flat 32-bit
+ *   code segment (compatibility mode or legacy protected mode: the same
+ *   for these user-level instructions);
+ * - an IDT whose gates 3 and 4 have DPL 3 and all others DPL 0, so INT3,
+ *   INT 3, INT 4 and INTO trap with their vector and INT n is #GP(n*8+2);
+ *   no I/O permission (IN/OUT/INS/OUTS, CLI/STI, HLT are #GP(0));
+ * - stop when RIP reaches NC_CODE_BASE + code_len (sequences only branch
+ *   forward to instruction boundaries) or at the first exception, with the
+ *   state at that exception as the handler would see it.
+ * The comparison looks at RFLAGS & NC_FLAGS_COMPARED, the low 32 bits of
+ * the eight legacy registers in 32-bit mode and all sixteen in 64-bit
+ * mode, RIP, the vector, the error code (#GP #SS #PF #AC), CR2 (#PF) and
+ * the data area. */
+
 /* A way of executing cases: the native runner (nc_native.h), and the bt
  * engine with either backend (adapters written against this interface).
  * run() executes one case; run_batch() (optional, may be NULL) executes

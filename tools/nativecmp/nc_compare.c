@@ -133,8 +133,10 @@ void nc_case_print(FILE *f, const struct nc_case *c)
     flags_string(c->rflags, fl, sizeof(fl));
     fprintf(f, "  initial rflags %#06" PRIx64 " [%s]", c->rflags, fl);
     if (c->undef_flags) {
-        flags_string(c->undef_flags, fl, sizeof(fl));
-        fprintf(f, "; undefined at the end per the manuals: %#x", c->undef_flags);
+        fprintf(f, "; left undefined by the manuals:%s%s%s%s%s%s",
+                c->undef_flags & NC_FLAG_OF ? " OF" : "", c->undef_flags & NC_FLAG_SF ? " SF" : "",
+                c->undef_flags & NC_FLAG_ZF ? " ZF" : "", c->undef_flags & NC_FLAG_AF ? " AF" : "",
+                c->undef_flags & NC_FLAG_PF ? " PF" : "", c->undef_flags & NC_FLAG_CF ? " CF" : "");
     }
     fprintf(f, "\n  data area %#x..%#x: generated content (differing bytes listed below)\n",
             NC_DATA_BASE, NC_DATA_BASE + NC_DATA_SIZE - 1);
