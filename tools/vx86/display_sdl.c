@@ -86,7 +86,8 @@ struct display_sdl {
     SDL_Renderer *ren;
     SDL_Texture *tex;
     unsigned tex_w, tex_h;
-    uint32_t *frame;
+    uint32_t *frame, *shown; /* rendered now, and last presented */
+    bool redraw;             /* present even when the frame is unchanged */
     bool grabbed;
     unsigned buttons;  /* I8042_BUTTON_* held */
     int dx, dy, dz;    /* motion not yet sent */
@@ -203,6 +204,9 @@ static void display_event(struct display_sdl *d, const SDL_Event *e)
         } else if (e->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
             display_release_all_keys(d);
             display_set_grab(d, false);
+        } else if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
+                   e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+            d->redraw = true;
         }
         break;
     case SDL_KEYDOWN:
@@ -276,7 +280,15 @@ static void display_present(struct display_sdl *d)
         if (!(SDL_GetWindowFlags(d->win) & (SDL_WINDOW_MAXIMIZED | SDL_WINDOW_FULLSCREEN)))
             SDL_SetWindowSize(d->win, (int)w, (int)h);
         SDL_RenderSetLogicalSize(d->ren, (int)w, (int)h);
+        d->redraw = true;
     }
+    /* An unchanged screen is not uploaded and presented again, which keeps
+     * an idle guest's window cheap (software OpenGL under Xvfb, say). */
+    size_t bytes = (size_t)w * h * sizeof(uint32_t);
+    if (!d->redraw && !memcmp(d->frame, d->shown, bytes))
+        return;
+    memcpy(d->shown, d->frame, bytes);
+    d->redraw = false;
     SDL_UpdateTexture(d->tex, NULL, d->frame, (int)(w * sizeof(uint32_t)));
     SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 255);
     SDL_RenderClear(d->ren);
@@ -332,9 +344,11 @@ struct display_sdl *display_sdl_open(struct machine *m, char *err, size_t err_le
         return NULL;
     }
     struct display_sdl *d = calloc(1, sizeof(*d));
-    if (d)
+    if (d) {
         d->frame = malloc(VGA_RENDER_MAX_PIXELS * sizeof(*d->frame));
-    if (!d || !d->frame) {
+        d->shown = malloc(VGA_RENDER_MAX_PIXELS * sizeof(*d->shown));
+    }
+    if (!d || !d->frame || !d->shown) {
         snprintf(err, err_len, "cannot open an SDL window: out of memory");
         goto fail;
     }
@@ -375,6 +389,7 @@ void display_sdl_close(struct display_sdl *d)
     if (d->win)
         SDL_DestroyWindow(d->win);
     free(d->frame);
+    free(d->shown);
     free(d);
     SDL_Quit();
 }
