@@ -44,7 +44,7 @@ HELPER(helper_cpuid)
     case 1:
         eax = 0x00000611;            /* family 6, model 1, stepping 1 */
         ebx = 0x00010000;            /* APIC ID 0, one logical processor */
-        edx = (1u << 0)   /* FPU (control/status now, arithmetic with cpu/fpu.c) */
+        edx = (1u << 0)   /* FPU */
             | (1u << 3)   /* PSE */
             | (1u << 4)   /* TSC */
             | (1u << 5)   /* MSR */
@@ -55,7 +55,8 @@ HELPER(helper_cpuid)
             | (1u << 12)  /* MTRR (storage only) */
             | (1u << 13)  /* PGE */
             | (1u << 15)  /* CMOV */
-            | (1u << 16); /* PAT */
+            | (1u << 16)  /* PAT */
+            | (1u << 24); /* FXSR */
         break;
     case 0x80000000:
         eax = 0x80000000;

@@ -116,9 +116,18 @@ static void pic_update(struct pic *p)
 {
     struct pic_chip *master = &p->chip[0], *slave = &p->chip[1];
     bool slave_int = chip_pending_irq(slave, false) >= 0;
-    if (slave_int != slave->int_out) {
-        slave->int_out = slave_int;
-        chip_set_pin(master, PIC_CASCADE_IR, slave_int);
+    /* The cascade input follows the slave's INT as a level: an edge-only
+     * view loses the slave for good when its INT is already high while the
+     * master is reinitialised (ICW1 clears the edge latches) and no slave
+     * acknowledge ever drops it again. */
+    slave->int_out = slave_int;
+    uint8_t cas = (uint8_t)(1u << PIC_CASCADE_IR);
+    if (slave_int) {
+        master->pins |= cas;
+        master->irr |= cas;
+    } else {
+        master->pins &= (uint8_t)~cas;
+        master->irr &= (uint8_t)~cas;
     }
     master->int_out = chip_pending_irq(master, true) >= 0;
     if (master->int_out != p->intr_level) {
