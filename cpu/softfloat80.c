@@ -1270,6 +1270,16 @@ static floatx80 xf_round64(struct xf a, struct sf80_status *s)
  * sticky bit from cancelling that one. */
 #define SERIES_STOP 120
 
+/* Rounds a value that cannot be exactly representable (sin, cos, tan,
+ * atan, 2^x - 1 of a nonzero non-integer): when the working value happens
+ * to look exact at 64 bits, a sticky bit keeps PE (and UE when tiny) as the
+ * hardware reports them. */
+static floatx80 xf_round_inexact(struct xf a, struct sf80_status *s)
+{
+    a.m.lo |= 1;
+    return xf_round64(a, s);
+}
+
 /* sin and cos of |r| <= pi/4 */
 static struct xf xf_sin_kernel(struct xf r)
 {
@@ -1392,7 +1402,7 @@ floatx80 sf80_sin(floatx80 a, bool *out_of_range, struct sf80_status *s)
     }
     if (sf80_sign(a))
         v = xf_neg(v);
-    return xf_round64(v, s);
+    return xf_round_inexact(v, s);
 }
 
 floatx80 sf80_cos(floatx80 a, bool *out_of_range, struct sf80_status *s)
@@ -1410,7 +1420,7 @@ floatx80 sf80_cos(floatx80 a, bool *out_of_range, struct sf80_status *s)
     case 2: v = xf_neg(xf_cos_kernel(r)); break;
     default: v = xf_sin_kernel(r); break;
     }
-    return xf_round64(v, s);
+    return xf_round_inexact(v, s);
 }
 
 floatx80 sf80_tan(floatx80 a, bool *out_of_range, struct sf80_status *s)
@@ -1433,7 +1443,7 @@ floatx80 sf80_tan(floatx80 a, bool *out_of_range, struct sf80_status *s)
     }
     if (sf80_sign(a))
         v = xf_neg(v);
-    return xf_round64(v, s);
+    return xf_round_inexact(v, s);
 }
 
 /* atan(t) for 0 <= t <= 1 */
@@ -1505,7 +1515,7 @@ floatx80 sf80_atan2(floatx80 y, floatx80 x, struct sf80_status *s)
     if (sx)
         v = xf_sub(pi, v);
     v.sign = sy;
-    return xf_round64(v, s);
+    return xf_round_inexact(v, s);
 }
 
 /* ln(1 + x) = 2 atanh(s), s = x / (2 + x) */
@@ -1666,7 +1676,7 @@ floatx80 sf80_f2xm1(floatx80 a, struct sf80_status *s)
         if (xf_zero(term) || term.e < sum.e - SERIES_STOP)
             break;
     }
-    return xf_round64(sum, s);
+    return xf_round_inexact(sum, s);
 }
 
 /* ---- constants ---- */
