@@ -107,6 +107,35 @@ HELPER(helper_fetch_fault)
     cpu_raise_exception_err(c, X86_EXC_GP, 0);
 }
 
+/* The load of a read-modify-write instruction: the processor reads with
+ * write intent, so a page that cannot be written faults here, with the
+ * write bit in the #PF error code, before anything changes. */
+HELPER(helper_ld_rmw)
+{
+    (void)a2; (void)a3;
+    uint64_t lin = a0;
+    unsigned size = (unsigned)a1;
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if ((lin & 0xfff) + size <= 0x1000 && e->tag_write == (lin & TLB_PAGE_MASK)) {
+        uint64_t v = 0;
+        memcpy(&v, (const void *)(uintptr_t)(lin + e->addend), size);
+        return v;
+    }
+    uint64_t amask = (c->cpu.efer & X86_EFER_LMA) ? ~0ull : 0xffffffffull;
+    uint64_t last = (lin + size - 1) & amask;
+    for (uint64_t a = lin;; a = (a & ~0xfffull) + 0x1000) {
+        a &= amask;
+        struct mmu_walk_result res;
+        if (!mmu_walk(c, a, MMU_WRITE, c->cpl == 3, &res)) {
+            c->cpu.cr2 = a;
+            cpu_raise_exception_err(c, X86_EXC_PF, res.pf_error);
+        }
+        if ((a & ~0xfffull) == (last & ~0xfffull))
+            break;
+    }
+    return mmu_load(c, lin, size);
+}
+
 /* kind: 0 ROL, 1 ROR, 2 RCL, 3 RCR, 4 SHL, 5 SHR, 6 SAL (= SHL), 7 SAR */
 HELPER(helper_shift)
 {
@@ -151,23 +180,29 @@ HELPER(helper_shift)
         uint64_t before = count <= bits ? (count == 64 ? 0 : (v << (count - 1))) : 0;
         r = count >= 64 ? 0 : (v << count) & m;
         uint64_t ncf = count <= bits ? sign_of(before & m, size) : 0;
+        /* OF for counts above 1 is undefined: this CPU gives MSB ^ CF, as
+         * for a count of 1. AF is set by every non-zero count. */
         uint64_t of = sign_of(r, size) ^ ncf;
-        set_flags(c, ARITH, zsp(r, size) | (ncf ? X86_FLAG_CF : 0) | (of ? X86_FLAG_OF : 0));
+        set_flags(c, ARITH, zsp(r, size) | X86_FLAG_AF | (ncf ? X86_FLAG_CF : 0) |
+                                (of ? X86_FLAG_OF : 0));
         return r;
     }
     case 5: { /* SHR */
         r = count >= 64 ? 0 : v >> count;
         uint64_t ncf = count <= bits ? (v >> (count - 1)) & 1 : 0;
-        uint64_t of = count == 1 ? sign_of(v, size) : 0;
-        set_flags(c, ARITH, zsp(r, size) | (ncf ? X86_FLAG_CF : 0) | (of ? X86_FLAG_OF : 0));
+        /* OF: the two top bits of the result differ (for a count of 1 that
+         * is the original MSB, as defined; above 1 what this CPU does). */
+        uint64_t of = sign_of(r, size) ^ ((r >> (bits - 2)) & 1);
+        set_flags(c, ARITH, zsp(r, size) | X86_FLAG_AF | (ncf ? X86_FLAG_CF : 0) |
+                                (of ? X86_FLAG_OF : 0));
         return r;
     }
-    default: { /* SAR */
+    default: { /* SAR: the top two result bits are both the sign, so OF = 0 */
         int64_t sv = (int64_t)(v << (64 - bits)) >> (64 - bits);
         unsigned n = count >= bits ? bits - 1 : count;
         r = (uint64_t)(sv >> n) & m;
         uint64_t ncf = (uint64_t)(sv >> (count >= bits ? bits - 1 : count - 1)) & 1;
-        set_flags(c, ARITH, zsp(r, size) | (ncf ? X86_FLAG_CF : 0));
+        set_flags(c, ARITH, zsp(r, size) | X86_FLAG_AF | (ncf ? X86_FLAG_CF : 0));
         return r;
     }
     }
@@ -185,16 +220,13 @@ HELPER(helper_shxd)
         return dst;
     uint64_t r, cf;
     if (size == 2 && count > 16) {
-        /* Undefined by the SDM; Intel processors shift the 48-bit dst:src:dst
-         * (the native comparison checks this against the host). */
-        unsigned __int128 w = (unsigned __int128)dst << 32 | src << 16 | dst;
-        if (right) {
-            r = (uint64_t)(w >> count) & m;
-            cf = (uint64_t)(w >> (count - 1)) & 1;
-        } else {
-            r = (uint64_t)(w << count >> 32) & m;
-            cf = (uint64_t)(w << (count - 1) >> 47) & 1;
-        }
+        /* Undefined by the manuals. This CPU shifts the 48-bit dst:src:src
+         * (SHLD) or src:src:dst (SHRD), so the result is src rotated by
+         * count - 16, and clears CF. */
+        unsigned __int128 w = right ? ((unsigned __int128)src << 32 | src << 16 | dst)
+                                    : ((unsigned __int128)dst << 32 | src << 16 | src);
+        r = right ? (uint64_t)(w >> count) & m : (uint64_t)(w << count >> 32) & m;
+        cf = 0;
     } else if (right) {
         unsigned __int128 w = ((unsigned __int128)src << bits) | dst;
         r = (uint64_t)(w >> count) & m;
@@ -204,8 +236,12 @@ HELPER(helper_shxd)
         r = (uint64_t)((w << count) >> bits) & m;
         cf = (uint64_t)((w << (count - 1)) >> (2 * bits - 1)) & 1;
     }
-    uint64_t of = sign_of(r, size) ^ sign_of(dst, size);
-    set_flags(c, ARITH, zsp(r, size) | (cf ? X86_FLAG_CF : 0) | (of ? X86_FLAG_OF : 0));
+    /* OF is defined for a count of 1 only; this CPU computes it as for the
+     * shifts: MSB ^ CF to the left, the top two result bits to the right. */
+    uint64_t of = right ? sign_of(r, size) ^ ((r >> (bits - 2)) & 1) : sign_of(r, size) ^ cf;
+    if (size == 2 && count >= 16 && !right)
+        of = cf; /* what this CPU does once dst is shifted out entirely */
+    set_flags(c, ARITH, zsp(r, size) | X86_FLAG_AF | (cf ? X86_FLAG_CF : 0) | (of ? X86_FLAG_OF : 0));
     return r;
 }
 
@@ -250,11 +286,9 @@ HELPER(helper_mul1)
         *rax = lo;
         *rdx = hi;
     }
-    /* CF = OF = the high half matters; SF/ZF/PF follow the low half on this
-     * family of processors, AF is cleared. */
-    c->cc_op = CC_OP_MUL8 + (size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3);
-    c->cc_dst = lo;
-    c->cc_src = significant;
+    /* CF = OF = the high half matters; this CPU leaves SF, ZF, AF and PF
+     * (undefined) as they were. */
+    set_flags(c, X86_FLAG_CF | X86_FLAG_OF, significant ? X86_FLAG_CF | X86_FLAG_OF : 0);
     return 0;
 }
 
@@ -277,9 +311,7 @@ HELPER(helper_imul2)
         lo = (uint64_t)p & m;
         significant = p != ((int64_t)(lo << (64 - bits)) >> (64 - bits));
     }
-    c->cc_op = CC_OP_MUL8 + (size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3);
-    c->cc_dst = lo;
-    c->cc_src = significant;
+    set_flags(c, X86_FLAG_CF | X86_FLAG_OF, significant ? X86_FLAG_CF | X86_FLAG_OF : 0);
     return lo;
 }
 
@@ -333,6 +365,9 @@ HELPER(helper_div)
         *rax = q;
         *rdx = r;
     }
+    /* Every arithmetic flag is undefined; this CPU sets AF, clears SF, ZF
+     * and PF and leaves CF and OF. */
+    set_flags(c, X86_FLAG_AF | X86_FLAG_SF | X86_FLAG_ZF | X86_FLAG_PF, X86_FLAG_AF);
     return 0;
 }
 
@@ -432,13 +467,15 @@ HELPER(helper_bitscan)
         else
             r = reverse ? (uint64_t)(__builtin_clzll(v) - (64 - (int)bits)) : (uint64_t)__builtin_ctzll(v);
         uint64_t f = (v ? 0 : X86_FLAG_CF) | (r ? 0 : X86_FLAG_ZF);
-        set_flags(c, X86_FLAG_CF | X86_FLAG_ZF, f);
+        /* SF, AF and PF are undefined: this CPU clears them and keeps OF. */
+        set_flags(c, X86_FLAG_CF | X86_FLAG_ZF | X86_FLAG_SF | X86_FLAG_AF | X86_FLAG_PF, f);
         return r;
     }
     if (!v) {
-        /* BSF/BSR of zero: ZF set, the destination keeps its value. */
+        /* BSF/BSR of zero: ZF set; this CPU leaves the whole destination
+         * register alone (a 32-bit one keeps its upper half too). */
         set_flags(c, X86_FLAG_ZF, X86_FLAG_ZF);
-        return a2 & mask_of(size < 4 ? size : 8);
+        return a2;
     }
     r = reverse ? (uint64_t)(63 - __builtin_clzll(v)) : (uint64_t)__builtin_ctzll(v);
     set_flags(c, X86_FLAG_ZF, 0);

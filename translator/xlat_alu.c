@@ -4,6 +4,8 @@
 #include "cpu/helpers.h"
 #include "translator/xlat.h"
 
+HELPER(helper_ld_rmw); /* cpu/helpers_int.c; belongs in cpu/helpers.h */
+
 static uint32_t cc_of(uint32_t base, unsigned size)
 {
     return base + xlat_size_index(size);
@@ -167,7 +169,8 @@ static bool xlat_bt(struct xlat_ctx *x)
         if (in->mem.addr_size < 8)
             off = ir_ext(b, IR_ZEXT, in->mem.addr_size, off);
         ir_temp lin = xlat_linear(x, in->mem.seg, off, size, op != 0);
-        ir_temp v = ir_ld(b, size, lin);
+        ir_temp v = op ? XLAT_HELPER(x, helper_ld_rmw, 2, lin, ir_movi(b, size), IR_NO_TEMP, IR_NO_TEMP)
+                       : ir_ld(b, size, lin);
         ir_temp nv = XLAT_HELPER(x, helper_bt, 3, opk, v, ir_binopi(b, IR_AND, bit, size * 8 - 1), IR_NO_TEMP);
         if (op)
             ir_st(b, size, lin, nv);
@@ -190,10 +193,13 @@ static bool xlat_bitscan(struct xlat_ctx *x)
     unsigned kind = (mn == X86_BSF || mn == X86_BSR) ? 0 : mn == X86_POPCNT ? 2 : 1;
     bool reverse = mn == X86_BSR || mn == X86_LZCNT;
     ir_temp src = xlat_op_read(x, 1);
-    ir_temp old = xlat_reg_read(x, in->op[0].reg, size, false);
+    /* BSF/BSR of zero hand back the old register whole (upper half of a
+     * 64-bit register included), so a 32-bit destination is written as 64. */
+    unsigned wsize = size == 4 ? 8 : size;
+    ir_temp old = xlat_reg_read(x, in->op[0].reg, wsize, false);
     ir_temp how = ir_movi(b, size | (reverse ? 0x100u : 0) | kind << 9);
     ir_temp res = XLAT_HELPER(x, helper_bitscan, 3, how, src, old, IR_NO_TEMP);
-    xlat_reg_write(x, in->op[0].reg, size, false, res);
+    ir_stc(b, wsize, OFF_REG(in->op[0].reg), res);
     return true;
 }
 

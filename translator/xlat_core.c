@@ -9,6 +9,10 @@
 #include "cpu/helpers.h"
 #include "softmmu/mmu.h"
 
+/* linear, size -> value: the load half of a read-modify-write (faults as a
+ * write). Defined in cpu/helpers_int.c; belongs in cpu/helpers.h. */
+HELPER(helper_ld_rmw);
+
 unsigned xlat_size_index(unsigned size)
 {
     return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
@@ -102,6 +106,8 @@ ir_temp xlat_op_read_at(struct xlat_ctx *x, unsigned n, ir_temp *lin_out, bool w
         ir_temp lin = xlat_mem_linear(x, op->size, will_write);
         if (lin_out)
             *lin_out = lin;
+        if (will_write)
+            return XLAT_HELPER(x, helper_ld_rmw, 2, lin, ir_movi(b, op->size), IR_NO_TEMP, IR_NO_TEMP);
         return ir_ld(b, op->size, lin);
     }
     case X86_OPK_IMM:

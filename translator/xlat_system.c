@@ -109,11 +109,18 @@ static bool xlat_tables(struct xlat_ctx *x)
         return true;
     }
     case X86_ARPL: {
-        ir_temp lin = IR_NO_TEMP;
-        ir_temp d = xlat_op_read_at(x, 0, &lin, true);
+        /* The destination is written only when its RPL is raised, so a
+         * read-only or unwritable one faults (as a write) only then. */
+        ir_temp d = xlat_op_read(x, 0);
         ir_temp s = xlat_op_read(x, 1);
-        ir_temp r = XLAT_HELPER(x, helper_arpl, 2, d, s, NONE, NONE);
-        xlat_op_write(x, 0, lin, r);
+        ir_temp rpl_d = ir_binopi(b, IR_AND, d, 3), rpl_s = ir_binopi(b, IR_AND, s, 3);
+        ir_temp raised = ir_binop(b, IR_OR, ir_binopi(b, IR_AND, d, ~3ull), rpl_s);
+        unsigned same = ir_new_label(b);
+        ir_brcond(b, IR_GEU, rpl_d, rpl_s, same);
+        xlat_op_write(x, 0, IR_NO_TEMP, raised);
+        ir_label(b, same);
+        /* ZF only once the write has not faulted. */
+        XLAT_HELPER(x, helper_arpl, 2, d, s, NONE, NONE);
         return true;
     }
     default:
