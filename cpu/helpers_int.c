@@ -403,17 +403,20 @@ HELPER(helper_bcd)
         break;
     }
     case X86_AAA: case X86_AAS: {
+        /* OF SF ZF PF are undefined: this CPU takes them from the 16-bit
+         * AX +/- 0x106 (or +/- 0 without adjustment), before AL is masked. */
         bool sub = a0 == X86_AAS;
-        if ((al & 0xf) > 9 || af) {
-            uint16_t ax = (uint16_t)(sub ? (((unsigned)ah << 8 | al) - 6) : (((unsigned)ah << 8 | al) + 0x106));
-            if (sub)
-                ax = (uint16_t)(ax - 0x100);
-            al = (uint8_t)ax;
-            ah = (uint8_t)(ax >> 8);
-            nf = X86_FLAG_AF | X86_FLAG_CF;
-        }
-        al &= 0xf;
-        nf |= zsp(al, 1);
+        bool adjust = (al & 0xf) > 9 || af;
+        uint16_t ax0 = (uint16_t)((unsigned)ah << 8 | al);
+        uint16_t k = adjust ? 0x106 : 0;
+        uint16_t ax = (uint16_t)(sub ? ax0 - k : ax0 + k);
+        nf = zsp(ax, 2);
+        if (sub ? (((ax0 ^ k) & (ax0 ^ ax)) & 0x8000) : ((~(ax0 ^ k) & (ax0 ^ ax)) & 0x8000))
+            nf |= X86_FLAG_OF;
+        if (adjust)
+            nf |= X86_FLAG_AF | X86_FLAG_CF;
+        al = (uint8_t)(ax & 0xf);
+        ah = (uint8_t)(ax >> 8);
         *rax = (*rax & ~0xffffull) | al | (uint64_t)ah << 8;
         break;
     }
@@ -520,10 +523,11 @@ HELPER(helper_cmpxchg8b)
 {
     (void)a2; (void)a3;
     uint64_t lin = a0;
+    /* The operand is read with write intent (it is written either way). */
     if (a1 == 16) {
         if (lin & 15)
             cpu_raise_exception_err(c, X86_EXC_GP, 0);
-        uint64_t lo = mmu_load(c, lin, 8), hi = mmu_load(c, lin + 8, 8);
+        uint64_t lo = helper_ld_rmw(c, lin, 8, 0, 0), hi = helper_ld_rmw(c, lin + 8, 8, 0, 0);
         bool eq = lo == c->cpu.regs[R_RAX] && hi == c->cpu.regs[R_RDX];
         if (eq) {
             mmu_store(c, lin, 8, c->cpu.regs[R_RBX]);
@@ -537,7 +541,7 @@ HELPER(helper_cmpxchg8b)
         set_flags(c, X86_FLAG_ZF, eq ? X86_FLAG_ZF : 0);
         return 0;
     }
-    uint64_t v = mmu_load(c, lin, 8);
+    uint64_t v = helper_ld_rmw(c, lin, 8, 0, 0);
     uint64_t edx_eax = (c->cpu.regs[R_RDX] & 0xffffffffu) << 32 | (c->cpu.regs[R_RAX] & 0xffffffffu);
     bool eq = v == edx_eax;
     if (eq) {

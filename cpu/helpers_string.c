@@ -129,8 +129,10 @@ HELPER(helper_string)
             break;
         }
         case X86_CMPS: {
-            uint64_t s = mmu_load(c, mmu_seg_linear(c, seg, si, size, MMU_READ), size);
+            /* This CPU reads ES:rDI first: when both operands fault, the
+             * destination's fault is the one reported. */
             uint64_t d = mmu_load(c, mmu_seg_linear(c, S_ES, di, size, MMU_READ), size);
+            uint64_t s = mmu_load(c, mmu_seg_linear(c, seg, si, size, MMU_READ), size);
             cmp_flags(c, size, s, d);
             set_index(c, R_RSI, asize, si + (uint64_t)step);
             set_index(c, R_RDI, asize, di + (uint64_t)step);

@@ -369,6 +369,10 @@ HELPER(helper_bound)
 
 /* ENTER: builds the frame in a scratch copy of RSP/RBP first, writing the
  * registers only when every push has succeeded. */
+/* linear, size: a load with write intent (cpu/helpers_int.c; belongs in
+ * cpu/helpers.h). */
+HELPER(helper_ld_rmw);
+
 HELPER(helper_enter)
 {
     (void)a3;
@@ -393,6 +397,9 @@ HELPER(helper_enter)
         mmu_store(c, mmu_seg_linear(c, S_SS, sp, size, MMU_WRITE), size, frame);
     }
     sp = (sp - a0) & smask;
+    /* The frame must be writable down to the new stack pointer: a write
+     * check at it, after the pushes and before RSP/RBP change. */
+    helper_ld_rmw(c, mmu_seg_linear(c, S_SS, sp, 1, MMU_WRITE), 1, 0, 0);
     uint64_t *rsp = &c->cpu.regs[R_RSP], *rbp = &c->cpu.regs[R_RBP];
     if (ss_size == 2)
         *rsp = (*rsp & ~0xffffull) | sp;

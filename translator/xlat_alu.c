@@ -212,8 +212,15 @@ static bool xlat_xadd(struct xlat_ctx *x)
     ir_temp dst = xlat_op_read_at(x, 0, &lin, true);
     ir_temp src = xlat_op_read(x, 1);
     ir_temp res = zext(x, size, ir_binop(b, IR_ADD, dst, src));
-    xlat_op_write(x, 0, lin, res);
-    xlat_op_write(x, 1, IR_NO_TEMP, dst);
+    if (in->op[0].kind == X86_OPK_MEM) {
+        /* the store first: if it faults the register is unchanged */
+        xlat_op_write(x, 0, lin, res);
+        xlat_op_write(x, 1, IR_NO_TEMP, dst);
+    } else {
+        /* XADD r, r with one register: the sum is what remains */
+        xlat_op_write(x, 1, IR_NO_TEMP, dst);
+        xlat_op_write(x, 0, lin, res);
+    }
     xlat_set_cc(x, cc_of(CC_OP_ADD8, size), res, zext(x, size, src), IR_NO_TEMP);
     return true;
 }
@@ -233,9 +240,18 @@ static bool xlat_cmpxchg(struct xlat_ctx *x)
     ir_temp dst = xlat_op_read_at(x, 0, &lin, true);
     ir_temp src = xlat_op_read(x, 1);
     ir_temp acc = xlat_reg_read(x, R_RAX, size, false);
-    /* The destination is written in both outcomes, as the processor does. */
     ir_temp nv = XLAT_HELPER(x, helper_cmpxchg, 4, ir_movi(b, size), acc, dst, src);
+    if (in->op[0].kind == X86_OPK_MEM) {
+        /* Memory is written in both outcomes, as the processor does. */
+        xlat_op_write(x, 0, lin, nv);
+        return true;
+    }
+    /* A register destination is written only on a match: on a mismatch
+     * this CPU leaves it whole (a 32-bit one keeps its upper half). */
+    unsigned differ = ir_new_label(b);
+    ir_brcond(b, IR_NE, acc, dst, differ);
     xlat_op_write(x, 0, lin, nv);
+    ir_label(b, differ);
     return true;
 }
 

@@ -135,12 +135,16 @@ static bool xlat_pushpop(struct xlat_ctx *x)
             return true;
         }
         if (op->kind == X86_OPK_MEM) {
-            /* POP [mem] computes the address with RSP already incremented. */
+            /* POP [mem] computes the address with RSP already incremented,
+             * but a faulting store leaves RSP as it was. */
             ir_temp sp0 = ir_ldc(b, 8, OFF_REG(R_RSP));
             ir_temp v = xlat_pop(x, os);
-            ir_temp lin = xlat_mem_linear(x, os, true);
+            ir_temp sp1 = ir_ldc(b, 8, OFF_REG(R_RSP));
+            ir_temp off = xlat_ea_offset(x);
+            ir_stc(b, 8, OFF_REG(R_RSP), sp0);
+            ir_temp lin = xlat_linear(x, in->mem.seg, off, os, true);
             ir_st(b, os, lin, v);
-            (void)sp0;
+            ir_stc(b, 8, OFF_REG(R_RSP), sp1);
             return true;
         }
         ir_temp v = xlat_pop(x, os);
