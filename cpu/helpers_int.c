@@ -341,7 +341,7 @@ HELPER(helper_div)
             sd = (__int128)(dividend << (128 - dbits)) >> (128 - dbits);
         __int128 sv = (int64_t)(divisor << (64 - bits)) >> (64 - bits);
         /* INT_MIN / -1 overflows the quotient too */
-        if (sv == -1 && dbits == 128 && sd == ((__int128)1 << 127))
+        if (sv == -1 && dbits == 128 && sd == (__int128)((unsigned __int128)1 << 127))
             cpu_raise_exception(c, X86_EXC_DE);
         __int128 sq = sd / sv, sr = sd % sv;
         __int128 qmax = ((__int128)1 << (bits - 1)) - 1, qmin = -((__int128)1 << (bits - 1));
