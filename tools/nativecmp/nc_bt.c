@@ -48,11 +48,13 @@
 #define KLIN32 0xfff00000ull
 #define KLIN64 0xfffffffffff00000ull
 
+/* The user selectors are those of Linux x86-64 (__USER32_CS, __USER_DS,
+ * __USER_CS), the ones the native runner's cases see. */
 #define SEL_KCODE32 0x08u
-#define SEL_KDATA 0x10u
-#define SEL_UCODE32 0x1bu
-#define SEL_UDATA 0x23u
-#define SEL_KCODE64 0x28u
+#define SEL_KCODE64 0x10u
+#define SEL_KDATA 0x18u
+#define SEL_UCODE32 0x23u
+#define SEL_UDATA 0x2bu
 #define SEL_UCODE64 0x33u
 #define SEL_TSS32 0x38u
 #define SEL_TSS64 0x40u
@@ -226,9 +228,11 @@ static void build_templates(struct nc_bt *b)
         t->seg[S_CS].attr = SEG_ATTR_P | SEG_ATTR_S | SEG_ATTR_G | 3 << SEG_ATTR_DPL_SHIFT | 0xb |
                             (m64 ? SEG_ATTR_L : SEG_ATTR_DB);
         t->seg[S_CS].selector = m64 ? SEL_UCODE64 : SEL_UCODE32;
-        for (int s = S_FS; s <= S_GS; s++) {
-            t->seg[s] = (struct x86_segment){ .unusable = true };
-        }
+        /* FS and GS (and in 64-bit mode DS and ES) hold null selectors, as
+         * in the native process. */
+        for (int s = 0; s < X86_NR_SEGS; s++)
+            if (s == S_FS || s == S_GS || (m64 && (s == S_DS || s == S_ES)))
+                t->seg[s] = (struct x86_segment){ .unusable = true };
         t->ldtr = (struct x86_segment){ .unusable = true };
         t->tr = (struct x86_segment){
             .selector = m64 ? SEL_TSS64 : SEL_TSS32,
