@@ -94,6 +94,13 @@ struct cpu_exec {
     /* Bitmap of physical pages with translated code (1 bit per 4 KiB page). */
     uint8_t *code_pages;
     uint64_t code_pages_limit; /* pages covered by the bitmap */
+
+    /* Direct jumps between compiled blocks (x86-64 backend): taken only
+     * while exit_request_flag is 0 (set from any thread to get back to the
+     * engine loop: kicks, interrupts) and chain_budget stays >= 0 (each
+     * chained jump decrements it, so the loop still runs every so often). */
+    volatile int32_t exit_request_flag;
+    int32_t chain_budget;
 };
 
 /* Recomputes seg_rlim1/seg_wlim1 for one segment register from cpu.seg[]. */

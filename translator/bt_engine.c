@@ -10,14 +10,17 @@
 
 #include "cpu/engine.h"
 #include "cpu/exception.h"
+#include "cpu/helpers.h"
 #include "hw/log.h"
 #include "hw/machine.h"
 #include "softmmu/mmu.h"
 #include "translator/bt.h"
 #include "translator/tb.h"
+#include "translator/x64_backend.h"
 #include "translator/xlat.h"
 
 #define BT_ARENA_SIZE (256u << 20)
+#define BT_CODE_SIZE (128u << 20)             /* x86-64 backend code cache */
 #define BT_CODE_PAGES_MAX (64ull << 30 >> 12) /* physical pages tracked: 64 GiB */
 #define BT_BLOCKS_PER_SLICE 4096              /* blocks between lock releases */
 
@@ -31,11 +34,18 @@ struct bt_engine {
     atomic_bool exit_request;
     struct tb *current;
     enum bt_backend backend;
+    struct x64_backend *jit;  /* NULL with the interpreter backend */
+    struct tb *link_from;     /* last block left through a chainable exit */
+    int link_slot;
     uint64_t mem_generation; /* physmem map the TLB was filled under */
     bool a20;                /* A20 state the TLB was filled under */
 };
 
+#if defined(__x86_64__)
+static enum bt_backend bt_default_backend = BT_BACKEND_JIT;
+#else
 static enum bt_backend bt_default_backend = BT_BACKEND_INTERP;
+#endif
 
 void bt_set_backend(enum bt_backend backend)
 {
@@ -74,9 +84,13 @@ static void bt_code_write(void *opaque, uint64_t phys, unsigned len)
     for (uint64_t p = first; p <= last; p += 0x1000) {
         if (!code_page_marked(&e->c, p))
             continue;
-        tb_invalidate_page(&e->tc, p);
+        unsigned n = tb_invalidate_page(&e->tc, p);
         code_page_set(&e->c, p, false);
         if (e->current && (e->current->page[0] == p || e->current->page[1] == p))
+            e->c.tb_invalidated = true;
+        /* Compiled code may have chained past the block the loop entered:
+         * whichever block runs now stops at its next instruction boundary. */
+        if (n && e->current && e->current->code)
             e->c.tb_invalidated = true;
     }
 }
@@ -89,6 +103,95 @@ static uint32_t bt_mode_key(const struct cpu_exec *c)
     unsigned code = m64 ? 2 : (pe && !vm && (cs->attr & SEG_ATTR_DB)) ? 1 : 0;
     unsigned stack = m64 ? 2 : (pe && !vm && (c->cpu.seg[S_SS].attr & SEG_ATTR_DB)) ? 1 : 0;
     return code | stack << 2;
+}
+
+/* Drops every translation (and its code) and the code-page watches. */
+static void bt_flush(struct bt_engine *e)
+{
+    tb_cache_flush(&e->tc);
+    if (e->jit)
+        x64_backend_flush(e->jit);
+    memset(e->c.code_pages, 0, (e->c.code_pages_limit + 7) / 8);
+    e->link_from = NULL;
+}
+
+static void bt_patch_jump(void *opaque, struct tb *from, int slot, struct tb *to)
+{
+    struct bt_engine *e = opaque;
+    x64_link(e->jit, from->code, from->jmp_field[slot], from->jmp_reset[slot], to ? to->code : NULL);
+}
+
+/* Helpers that change nothing the engine loop must see before the next
+ * block (interrupt state, the interrupt shadow, TF, CPL, modes, the memory
+ * map, paging): a block calling only these may jump straight on. */
+static bool bt_helper_chain_safe(ir_helper_fn fn)
+{
+    static const ir_helper_fn safe[] = {
+        helper_seg_linear, helper_get_rflags, helper_cond, helper_raise, helper_raise_err,
+        helper_shift, helper_shxd, helper_mul1, helper_imul2, helper_div, helper_bcd,
+        helper_bitscan, helper_bt, helper_cmpxchg, helper_cmpxchg8b, helper_pushf, helper_lahf,
+        helper_sahf, helper_string, helper_cpuid, helper_rdtsc, helper_rdtscp, helper_pause,
+        helper_enter, helper_bound, helper_x87, helper_fxsave,
+    };
+    for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+        if (safe[i] == fn)
+            return true;
+    return false;
+}
+
+/* Which exit slots may be chained: every exit through the slot stores one
+ * constant RIP just before it, and the block calls only chain-safe helpers
+ * (the others end blocks the loop has to look at). */
+static void bt_chain_analyse(const struct ir_block *ir, bool chainable[2])
+{
+    uint64_t rip[2] = { 0, 0 };
+    bool seen[2] = { false, false };
+    chainable[0] = chainable[1] = true;
+    for (unsigned k = 0; k < ir->count; k++) {
+        const struct ir_insn *i = &ir->insns[k];
+        if (i->op == IR_CALL && !bt_helper_chain_safe(i->fn)) {
+            chainable[0] = chainable[1] = false;
+            return;
+        }
+        if (i->op != IR_EXIT || i->imm < 0 || i->imm > 1)
+            continue;
+        int slot = (int)i->imm;
+        const struct ir_insn *st = k >= 2 ? &ir->insns[k - 1] : NULL;
+        const struct ir_insn *mv = k >= 2 ? &ir->insns[k - 2] : NULL;
+        if (!st || st->op != IR_STC || st->imm != (int64_t)OFF_RIP || st->size != 8 ||
+            mv->op != IR_MOVI || mv->d != st->a || (seen[slot] && rip[slot] != (uint64_t)mv->imm)) {
+            chainable[slot] = false;
+            continue;
+        }
+        seen[slot] = true;
+        rip[slot] = (uint64_t)mv->imm;
+    }
+}
+
+/* Compiles a cached block; false when the code buffer is full (the caller
+ * flushes and translates again). Blocks the backend does not handle stay
+ * on the interpreter. */
+static bool bt_compile(struct bt_engine *e, struct tb *t)
+{
+    struct x64_block_info info = { .tag = t };
+    bt_chain_analyse(&t->ir, info.chainable);
+    int r = x64_compile(e->jit, &t->ir, &info);
+    if (r == X64_COMPILE_FULL)
+        return false;
+    if (r != X64_COMPILE_OK)
+        return true;
+    t->code = info.code;
+    for (int k = 0; k < 2; k++) {
+        t->chainable[k] = info.chainable[k] && info.jmp_field[k];
+        t->jmp_field[k] = info.jmp_field[k];
+        t->jmp_reset[k] = info.jmp_reset[k];
+    }
+    if (log_enabled(LOG_OUT_ASM)) {
+        log_printf("OUT: block at %#llx, %zu bytes of host code\n", (unsigned long long)t->pc_linear,
+                   info.code_size);
+        x64_log_code(info.code, info.code_size);
+    }
+    return true;
 }
 
 /* Translates the block at CS:RIP (max_insns 0 = as many as fit). Faults
@@ -141,11 +244,14 @@ static struct tb *bt_translate(struct bt_engine *e, unsigned max_insns, bool cac
         return &scratch;
     }
     struct tb *t = tb_insert(&e->tc, lin, phys0, bt_mode_key(c), page0, page1, info.guest_bytes, &e->ir);
+    if (t && e->jit && !bt_compile(e, t))
+        t = NULL;
     if (!t) {
-        tb_cache_flush(&e->tc);
-        memset(c->code_pages, 0, (c->code_pages_limit + 7) / 8);
+        bt_flush(e);
         t = tb_insert(&e->tc, lin, phys0, bt_mode_key(c), page0, page1, info.guest_bytes, &e->ir);
         if (!t)
+            return NULL;
+        if (e->jit && !bt_compile(e, t))
             return NULL;
     }
     for (int i = 0; i < 2; i++) {
@@ -178,6 +284,16 @@ static struct tb *bt_find(struct bt_engine *e)
         struct tb *t = tb_lookup(&e->tc, lin, phys, bt_mode_key(c));
         if (t)
             return t;
+    } else {
+        /* After a TLB flush: one fetch refills the entry and names the
+         * physical page, and the block is usually still cached. */
+        uint8_t byte;
+        uint64_t phys;
+        if (mmu_fetch(c, lin, &byte, 1, &phys) == 1) {
+            struct tb *t = tb_lookup(&e->tc, lin, phys, bt_mode_key(c));
+            if (t)
+                return t;
+        }
     }
     return bt_translate(e, 0, true);
 }
@@ -258,6 +374,21 @@ static void bt_wait_halted(struct bt_engine *e)
         pthread_cond_wait(&m->cpu_wakeup, &m->lock);
 }
 
+/* The previous block left through a chainable exit and t is what the
+ * lookup found next: jump there directly from now on, when nothing but
+ * that exit can lead elsewhere (same code page, so the same mapping, and
+ * the same decoding mode). */
+static void bt_link_previous(struct bt_engine *e, struct tb *t)
+{
+    struct tb *from = e->link_from;
+    e->link_from = NULL;
+    if (!from || !from->valid || !t->valid || log_enabled(LOG_EXEC))
+        return;
+    if (((from->pc_linear ^ t->pc_linear) & TLB_PAGE_MASK) || from->mode != t->mode)
+        return;
+    tb_link(&e->tc, from, e->link_slot, t);
+}
+
 static enum engine_exit bt_run(void *state)
 {
     struct bt_engine *e = state;
@@ -269,9 +400,11 @@ static enum engine_exit bt_run(void *state)
             return ENGINE_EXIT_SHUTDOWN;
         if (atomic_load(&m->reset_requested))
             return ENGINE_EXIT_RESET;
+        c->exit_request_flag = 0; /* before the exchange: a later kick sets it again */
         if (atomic_exchange(&e->exit_request, false) || (slice = slice + 1) >= BT_BLOCKS_PER_SLICE) {
             /* Let the main loop run timers and input. */
             slice = 0;
+            e->link_from = NULL;
             pthread_mutex_unlock(&m->lock);
             sched_yield();
             pthread_mutex_lock(&m->lock);
@@ -286,7 +419,10 @@ static enum engine_exit bt_run(void *state)
         bool delivered;
         if (!bt_take_interrupts(e, &delivered))
             return ENGINE_EXIT_RESET;
+        if (delivered)
+            e->link_from = NULL; /* the next block is the handler, not a successor */
         if (c->cpu.halted) {
+            e->link_from = NULL;
             bt_wait_halted(e);
             continue;
         }
@@ -295,6 +431,7 @@ static enum engine_exit bt_run(void *state)
         c->fault.vector = -1;
         if (sigsetjmp(jb, 0)) {
             e->current = NULL;
+            e->link_from = NULL;
             c->tb_invalidated = false;
             c->cpu.interrupt_shadow = false;
             if (!bt_deliver_fault(e)) {
@@ -318,7 +455,24 @@ static enum engine_exit bt_run(void *state)
             log_printf("exec: %04x:%#llx\n", c->cpu.seg[S_CS].selector,
                        (unsigned long long)c->cpu.rip);
         e->current = t;
-        ir_interp_run(&t->ir, c, e->temps);
+        if (t->code) {
+            bt_link_previous(e, t);
+            int32_t budget = (int32_t)(BT_BLOCKS_PER_SLICE - slice);
+            c->chain_budget = budget;
+            struct x64_exit x = x64_run(e->jit, c, t->code);
+            /* Chained blocks count towards the slice. */
+            if (c->chain_budget < budget)
+                slice = slice + (unsigned)(budget - (c->chain_budget < 0 ? 0 : c->chain_budget));
+            struct tb *last = (struct tb *)x.tag;
+            e->link_from = NULL;
+            if (x.slot >= 0 && last->chainable[x.slot] && !last->jmp_dest[x.slot] && last->valid) {
+                e->link_from = last;
+                e->link_slot = (int)x.slot;
+            }
+        } else {
+            e->link_from = NULL;
+            ir_interp_run(&t->ir, c, e->temps);
+        }
         e->current = NULL;
         c->tb_invalidated = false;
         if (shadow)
@@ -335,6 +489,7 @@ static void bt_kick(void *state)
 {
     struct bt_engine *e = state;
     atomic_store(&e->exit_request, true);
+    e->c.exit_request_flag = 1; /* compiled code stops at its next chained jump */
 }
 
 static int bt_get_cpu(void *state, struct x86_cpu *out)
@@ -361,6 +516,7 @@ static void bt_destroy(void *state)
     if (!e)
         return;
     tb_cache_destroy(&e->tc);
+    x64_backend_destroy(e->jit);
     free(e->c.code_pages);
     free(e);
 }
@@ -377,6 +533,19 @@ static int bt_create(struct machine *m, void **state)
     if (tb_cache_init(&e->tc, BT_ARENA_SIZE) < 0) {
         free(e);
         return -ENOMEM;
+    }
+    if (e->backend == BT_BACKEND_JIT) {
+#if defined(__x86_64__)
+        e->jit = x64_backend_create(BT_CODE_SIZE);
+#endif
+        if (!e->jit) {
+            fprintf(stderr, "vx86: bt: no code generator here (%s); using the interpreter\n",
+                    strerror(errno));
+            e->backend = BT_BACKEND_INTERP;
+        } else {
+            e->tc.patch = bt_patch_jump;
+            e->tc.patch_opaque = e;
+        }
     }
     e->c.code_pages_limit = BT_CODE_PAGES_MAX;
     e->c.code_pages = calloc(1, BT_CODE_PAGES_MAX / 8);

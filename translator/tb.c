@@ -92,6 +92,51 @@ struct tb *tb_insert(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, 
     return t;
 }
 
+void tb_link(struct tb_cache *tc, struct tb *from, int slot, struct tb *to)
+{
+    if (from->jmp_dest[slot] || !tc->patch)
+        return;
+    from->jmp_dest[slot] = to;
+    from->jmp_in_next[slot] = to->jmp_in;
+    to->jmp_in = (uintptr_t)from | (uintptr_t)slot;
+    tc->patch(tc->patch_opaque, from, slot, to);
+}
+
+/* Takes (from, slot) off the incoming list of its successor. */
+static void tb_unlink_out(struct tb *from, int slot)
+{
+    struct tb *to = from->jmp_dest[slot];
+    uintptr_t me = (uintptr_t)from | (uintptr_t)slot;
+    for (uintptr_t *p = &to->jmp_in; *p;) {
+        struct tb *t = (struct tb *)(*p & ~(uintptr_t)1);
+        int s = (int)(*p & 1);
+        if (*p == me) {
+            *p = from->jmp_in_next[slot];
+            break;
+        }
+        p = &t->jmp_in_next[s];
+    }
+    from->jmp_dest[slot] = NULL;
+}
+
+/* A block stops being entered: every jump into it goes back to its
+ * source's exit, and its own links are dropped. */
+static void tb_unlink_all(struct tb_cache *tc, struct tb *t)
+{
+    for (uintptr_t e = t->jmp_in; e;) {
+        struct tb *from = (struct tb *)(e & ~(uintptr_t)1);
+        int s = (int)(e & 1);
+        e = from->jmp_in_next[s];
+        from->jmp_dest[s] = NULL;
+        if (tc->patch)
+            tc->patch(tc->patch_opaque, from, s, NULL);
+    }
+    t->jmp_in = 0;
+    for (int s = 0; s < 2; s++)
+        if (t->jmp_dest[s])
+            tb_unlink_out(t, s);
+}
+
 unsigned tb_invalidate_page(struct tb_cache *tc, uint64_t phys_page)
 {
     unsigned n = 0;
@@ -103,6 +148,7 @@ unsigned tb_invalidate_page(struct tb_cache *tc, uint64_t phys_page)
         struct tb *next = t->page_next[slot];
         if (t->valid && (t->page[0] == phys_page || t->page[1] == phys_page)) {
             t->valid = false;
+            tb_unlink_all(tc, t);
             n++;
         }
         t = next;

@@ -23,7 +23,23 @@ struct tb {
     struct tb *hash_next;
     struct tb *page_next[2];
     bool valid;
+
+    /* Host code from the x86-64 backend; NULL runs ir on the interpreter. */
+    const void *code;
+    /* Chaining: an exit through slot k may become a direct jump to the
+     * block that follows (chainable[k]); the patch site and the unlinked
+     * target are offsets from code. */
+    bool chainable[2];
+    uint32_t jmp_field[2];
+    uint32_t jmp_reset[2];
+    struct tb *jmp_dest[2];     /* current successor per slot, or NULL */
+    uintptr_t jmp_in;           /* blocks linked to this one: tb pointer | slot */
+    uintptr_t jmp_in_next[2];   /* next entry of jmp_dest[k]'s jmp_in list */
 };
+
+/* Rewrites the direct jump of from's slot to enter to (NULL: back to the
+ * block's own exit). */
+typedef void (*tb_patch_fn)(void *opaque, struct tb *from, int slot, struct tb *to);
 
 struct tb_cache {
     uint8_t *arena;
@@ -34,6 +50,8 @@ struct tb_cache {
     struct tb *by_page[1u << TB_HASH_BITS];
     uint64_t flushes;
     uint64_t translations;
+    tb_patch_fn patch;          /* set when blocks are chained */
+    void *patch_opaque;
 };
 
 int tb_cache_init(struct tb_cache *tc, size_t arena_size);
@@ -45,7 +63,10 @@ struct tb *tb_lookup(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, 
 struct tb *tb_insert(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode,
                      uint64_t page0, uint64_t page1, uint32_t guest_bytes,
                      const struct ir_block *ir);
-/* Invalidates every block with code on the physical page; returns how many. */
+/* Invalidates every block with code on the physical page, unlinking the
+ * direct jumps into them; returns how many. */
 unsigned tb_invalidate_page(struct tb_cache *tc, uint64_t phys_page);
+/* Makes from's exit slot jump straight to to (both valid, compiled). */
+void tb_link(struct tb_cache *tc, struct tb *from, int slot, struct tb *to);
 
 #endif

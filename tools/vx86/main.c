@@ -12,6 +12,7 @@
 #include "tools/vx86/display_sdl.h"
 #include "tools/vx86/options.h"
 #include "tools/vx86/runloop.h"
+#include "translator/bt.h"
 
 #define VX86_VERSION "0.1.0"
 #define DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
@@ -92,6 +93,8 @@ int main(int argc, char **argv)
         return 1;
     }
     m->engine = engine;
+    if (o.bt_backend)
+        bt_set_backend(!strcmp(o.bt_backend, "interp") ? BT_BACKEND_INTERP : BT_BACKEND_JIT);
     if (engine->create(m, &m->engine_state) < 0) {
         m->engine_state = NULL;
         fprintf(stderr, "vx86: cannot start the %s engine\n", engine->name);

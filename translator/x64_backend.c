@@ -1,0 +1,1108 @@
+/* IR -> x86-64 code: live intervals and linear-scan register allocation
+ * within a block, lowering of every IR operation with the interpreter's
+ * semantics, the inline TLB probe for guest memory, helper calls, exits,
+ * and the patchable jumps that chain blocks. */
+#include "translator/x64_backend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/exec.h"
+#include "softmmu/mmu.h"
+#include "translator/x64_emit.h"
+
+/* The frame every block runs in (set up once by the entry trampoline, so
+ * chained blocks share it): save slots for caller-saved registers around
+ * calls, then spill slots. 8 mod 16 keeps calls aligned after six pushes. */
+#define X64_NSLOTS 1024
+#define X64_SAVE_AREA (16 * 8)
+#define X64_FRAME (X64_SAVE_AREA + X64_NSLOTS * 8 + 8)
+
+/* Temp locations: a host register (0-15), a spill slot (LOC_SLOT + n), a
+ * constant folded into its uses, or nothing (never occurs). */
+#define LOC_NONE (-1)
+#define LOC_CONST (-2)
+#define LOC_SLOT 16
+
+/* rax, rcx, rdx are scratch (shift counts, mul, the TLB probe, results);
+ * rbx holds the struct cpu_exec pointer; rsp the frame. */
+static const int8_t callee_saved_regs[] = { X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15 };
+static const int8_t caller_saved_regs[] = { X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11 };
+#define CALLER_SAVED_MASK ((1u << X64_RSI) | (1u << X64_RDI) | (1u << X64_R8) | (1u << X64_R9) | \
+                           (1u << X64_R10) | (1u << X64_R11))
+
+enum slow_kind { SLOW_LOAD, SLOW_STORE, SLOW_SMC };
+
+struct slow_path {
+    uint8_t kind;
+    uint32_t insn;
+    size_t jcc_field;
+    size_t resume;
+    uint16_t save_mask;
+};
+
+struct fixup {
+    size_t field;
+    uint32_t label;
+};
+
+struct x64_backend {
+    struct x64_codebuf cb;
+    size_t epilogue;
+    struct x64_exit (*enter)(struct cpu_exec *c, const void *code);
+
+    /* Per-compile workspace. */
+    const struct ir_block *ir;
+    struct x64_asm as;
+    int32_t first[IR_MAX_TEMPS], last[IR_MAX_TEMPS];
+    uint16_t ndefs[IR_MAX_TEMPS];
+    bool used[IR_MAX_TEMPS];
+    bool movi_def[IR_MAX_TEMPS];
+    int64_t cval[IR_MAX_TEMPS];
+    int16_t loc[IR_MAX_TEMPS];
+    uint16_t order[IR_MAX_TEMPS];
+    uint32_t start_count[IR_MAX_INSNS + 1];
+    uint32_t calls_before[IR_MAX_INSNS + 1];
+    int32_t slot_end[X64_NSLOTS];
+    unsigned nslots;
+    int owner[16];
+    unsigned order_pos;
+    size_t label_off[IR_MAX_INSNS + 3];
+    struct fixup fixups[2 * IR_MAX_INSNS + 8];
+    unsigned nfixups;
+    struct slow_path slow[IR_MAX_INSNS];
+    unsigned nslow;
+    bool has_chain_exit[2];
+};
+
+static size_t x64_off_tlb(void)
+{
+    return offsetof(struct cpu_exec, tlb);
+}
+
+/* ---- temps: definitions, uses, constants, locations ---- */
+
+static ir_temp insn_def(const struct ir_insn *i)
+{
+    switch ((enum ir_op)i->op) {
+    case IR_MOVI: case IR_MOV: case IR_LDC:
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
+    case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
+    case IR_MUL: case IR_MULHU: case IR_MULHS: case IR_NEG: case IR_NOT:
+    case IR_ZEXT: case IR_SEXT: case IR_SETCC: case IR_SELECT: case IR_LD:
+    case IR_CALL:
+        return i->d;
+    default:
+        return IR_NO_TEMP;
+    }
+}
+
+static unsigned insn_uses(const struct ir_insn *i, ir_temp out[4])
+{
+    switch ((enum ir_op)i->op) {
+    case IR_MOV: case IR_STC: case IR_NEG: case IR_NOT: case IR_ZEXT: case IR_SEXT: case IR_LD:
+        out[0] = i->a;
+        return 1;
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
+    case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
+    case IR_MUL: case IR_MULHU: case IR_MULHS: case IR_SETCC: case IR_ST: case IR_BRCOND:
+        out[0] = i->a;
+        out[1] = i->b;
+        return 2;
+    case IR_SELECT:
+        out[0] = i->a;
+        out[1] = i->b;
+        out[2] = i->c;
+        out[3] = i->x;
+        return 4;
+    case IR_CALL: {
+        unsigned n = i->nargs > 4 ? 4 : i->nargs;
+        const ir_temp args[4] = { i->a, i->b, i->c, i->x };
+        for (unsigned k = 0; k < n; k++)
+            out[k] = args[k];
+        return n;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* An operation whose only effect is its result. */
+static bool insn_pure(const struct ir_insn *i)
+{
+    switch ((enum ir_op)i->op) {
+    case IR_MOVI: case IR_MOV: case IR_LDC:
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
+    case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
+    case IR_MUL: case IR_MULHU: case IR_MULHS: case IR_NEG: case IR_NOT:
+    case IR_ZEXT: case IR_SEXT: case IR_SETCC: case IR_SELECT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_std_size(unsigned s)
+{
+    return s == 1 || s == 2 || s == 4 || s == 8;
+}
+
+static bool is_const(const struct x64_backend *be, ir_temp t)
+{
+    return be->loc[t] == LOC_CONST;
+}
+
+static int reg_of(const struct x64_backend *be, ir_temp t)
+{
+    int l = be->loc[t];
+    return l >= 0 && l < LOC_SLOT ? l : X64_NOREG;
+}
+
+static struct x64_mem slot_mem_n(int slot)
+{
+    return x64_mem_bd(X64_RSP, X64_SAVE_AREA + slot * 8);
+}
+
+static struct x64_mem slot_mem(const struct x64_backend *be, ir_temp t)
+{
+    return slot_mem_n(be->loc[t] - LOC_SLOT);
+}
+
+static struct x64_mem save_mem(int reg)
+{
+    return x64_mem_bd(X64_RSP, reg * 8);
+}
+
+static struct x64_mem cpu_mem(int64_t off)
+{
+    return x64_mem_bd(X64_RBX, (int32_t)off);
+}
+
+/* ---- analysis and allocation ---- */
+
+static int alloc_slot(struct x64_backend *be, int32_t from, int32_t to)
+{
+    for (unsigned s = 0; s < be->nslots; s++) {
+        if (be->slot_end[s] < from) {
+            be->slot_end[s] = to;
+            return (int)s;
+        }
+    }
+    if (be->nslots >= X64_NSLOTS)
+        return -1;
+    be->slot_end[be->nslots] = to;
+    return (int)be->nslots++;
+}
+
+static int analyse(struct x64_backend *be)
+{
+    const struct ir_block *ir = be->ir;
+    unsigned n = ir->count, nt = ir->ntemps;
+    if (nt > IR_MAX_TEMPS || n > IR_MAX_INSNS)
+        return X64_COMPILE_UNSUPPORTED;
+    for (unsigned t = 0; t < nt; t++) {
+        be->first[t] = -1;
+        be->last[t] = -1;
+        be->ndefs[t] = 0;
+        be->used[t] = false;
+        be->movi_def[t] = false;
+        be->loc[t] = LOC_NONE;
+    }
+    uint32_t calls = 0;
+    bool back_edges = false;
+    for (unsigned k = 0; k < n; k++) {
+        const struct ir_insn *i = &ir->insns[k];
+        be->calls_before[k] = calls;
+        if (i->op >= IR_OP_COUNT)
+            return X64_COMPILE_UNSUPPORTED;
+        switch ((enum ir_op)i->op) {
+        case IR_ROL: case IR_ROR: case IR_ZEXT: case IR_SEXT: case IR_LD: case IR_ST:
+            if (!is_std_size(i->size))
+                return X64_COMPILE_UNSUPPORTED;
+            break;
+        case IR_LDC: case IR_STC:
+            if (!x64_fits_i32(i->imm) || !x64_fits_i32(i->imm + 8))
+                return X64_COMPILE_UNSUPPORTED;
+            break;
+        case IR_CALL:
+            calls++;
+            if (i->nargs > 4 || !i->fn)
+                return X64_COMPILE_UNSUPPORTED;
+            break;
+        case IR_BR: case IR_BRCOND:
+            if (i->imm < 0 || (uint64_t)i->imm >= n || ir->insns[i->imm].op != IR_LABEL)
+                return X64_COMPILE_UNSUPPORTED;
+            if ((unsigned)i->imm <= k)
+                back_edges = true;
+            break;
+        case IR_EXIT:
+            if (i->imm < -1 || i->imm > 1)
+                return X64_COMPILE_UNSUPPORTED;
+            break;
+        default:
+            break;
+        }
+        ir_temp u[4];
+        unsigned nu = insn_uses(i, u);
+        for (unsigned j = 0; j < nu; j++) {
+            ir_temp t = u[j];
+            if (t >= nt)
+                return X64_COMPILE_UNSUPPORTED;
+            if (be->first[t] < 0)
+                be->first[t] = (int32_t)k;
+            be->last[t] = (int32_t)k;
+            be->used[t] = true;
+        }
+        ir_temp d = insn_def(i);
+        if ((insn_pure(i) || i->op == IR_LD) && d >= nt)
+            return X64_COMPILE_UNSUPPORTED;
+        if (d != IR_NO_TEMP) {
+            if (d >= nt)
+                return X64_COMPILE_UNSUPPORTED;
+            if (be->first[d] < 0)
+                be->first[d] = (int32_t)k;
+            be->last[d] = (int32_t)k;
+            be->ndefs[d]++;
+            be->movi_def[d] = i->op == IR_MOVI;
+            be->cval[d] = i->imm;
+        }
+    }
+    be->calls_before[n] = calls;
+
+    /* A value that flows around a backward branch must keep its place over
+     * the whole loop: grow every interval touching a loop to cover it,
+     * until nothing changes. */
+    if (back_edges) {
+        bool changed = true;
+        while (changed) {
+            changed = false;
+            for (unsigned q = 0; q < n; q++) {
+                const struct ir_insn *i = &ir->insns[q];
+                if ((i->op != IR_BR && i->op != IR_BRCOND) || (unsigned)i->imm > q)
+                    continue;
+                int32_t p = (int32_t)i->imm;
+                for (unsigned t = 0; t < nt; t++) {
+                    if (be->first[t] < 0 || (be->ndefs[t] == 1 && be->movi_def[t]))
+                        continue;
+                    if (be->first[t] <= (int32_t)q && be->last[t] >= p &&
+                        (be->first[t] > p || be->last[t] < (int32_t)q)) {
+                        if (be->first[t] > p)
+                            be->first[t] = p;
+                        if (be->last[t] < (int32_t)q)
+                            be->last[t] = (int32_t)q;
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /* Temps in start order (counting sort). */
+    memset(be->start_count, 0, sizeof(be->start_count[0]) * (n + 1));
+    for (unsigned t = 0; t < nt; t++) {
+        if (be->first[t] < 0)
+            continue;
+        if (be->ndefs[t] == 1 && be->movi_def[t]) {
+            be->loc[t] = LOC_CONST;
+            continue;
+        }
+        be->start_count[be->first[t] + 1]++;
+    }
+    for (unsigned k = 1; k <= n; k++)
+        be->start_count[k] += be->start_count[k - 1];
+    unsigned norder = 0;
+    for (unsigned t = 0; t < nt; t++) {
+        if (be->first[t] < 0 || be->loc[t] == LOC_CONST)
+            continue;
+        be->order[be->start_count[be->first[t]]++] = (uint16_t)t;
+        norder++;
+    }
+    /* start_count[k] now ends the run of temps starting at k; the run for
+     * k begins where k-1's ended. */
+
+    /* Linear scan. */
+    int32_t reg_end[16];
+    int reg_temp[16];
+    for (int r = 0; r < 16; r++) {
+        reg_end[r] = -1;
+        reg_temp[r] = -1;
+    }
+    be->nslots = 0;
+    for (unsigned o = 0; o < norder; o++) {
+        ir_temp t = be->order[o];
+        int32_t s = be->first[t], e = be->last[t];
+        bool spans_call = e > s + 1 && be->calls_before[e] > be->calls_before[s + 1];
+        const int8_t *pref1 = spans_call ? callee_saved_regs : caller_saved_regs;
+        const int8_t *pref2 = spans_call ? caller_saved_regs : callee_saved_regs;
+        unsigned n1 = spans_call ? sizeof(callee_saved_regs) : sizeof(caller_saved_regs);
+        unsigned n2 = spans_call ? sizeof(caller_saved_regs) : sizeof(callee_saved_regs);
+        int pick = X64_NOREG;
+        for (unsigned j = 0; j < n1 && pick < 0; j++)
+            if (reg_end[pref1[j]] < s)
+                pick = pref1[j];
+        for (unsigned j = 0; j < n2 && pick < 0; j++)
+            if (reg_end[pref2[j]] < s)
+                pick = pref2[j];
+        if (pick >= 0) {
+            be->loc[t] = (int16_t)pick;
+            reg_end[pick] = e;
+            reg_temp[pick] = t;
+            continue;
+        }
+        /* Spill whichever of the candidates lives longest. */
+        int victim = X64_NOREG;
+        for (unsigned j = 0; j < sizeof(caller_saved_regs); j++)
+            if (victim < 0 || reg_end[caller_saved_regs[j]] > reg_end[victim])
+                victim = caller_saved_regs[j];
+        for (unsigned j = 0; j < sizeof(callee_saved_regs); j++)
+            if (reg_end[callee_saved_regs[j]] > reg_end[victim])
+                victim = callee_saved_regs[j];
+        if (reg_end[victim] > e) {
+            int v = reg_temp[victim];
+            int slot = alloc_slot(be, be->first[v], be->last[v]);
+            if (slot < 0)
+                return X64_COMPILE_UNSUPPORTED;
+            be->loc[v] = (int16_t)(LOC_SLOT + slot);
+            be->loc[t] = (int16_t)victim;
+            reg_end[victim] = e;
+            reg_temp[victim] = t;
+        } else {
+            int slot = alloc_slot(be, s, e);
+            if (slot < 0)
+                return X64_COMPILE_UNSUPPORTED;
+            be->loc[t] = (int16_t)(LOC_SLOT + slot);
+        }
+    }
+    be->order_pos = 0;
+    /* Rebuild run starts for the code generator's owner tracking. */
+    return (int)norder;
+}
+
+/* ---- operand helpers ---- */
+
+/* A register holding t: its own, or scratch loaded from its slot or
+ * constant. */
+static int use(struct x64_backend *be, ir_temp t, int scratch)
+{
+    int l = be->loc[t];
+    if (l == LOC_CONST) {
+        x64_mov_ri(&be->as, scratch, (uint64_t)be->cval[t]);
+        return scratch;
+    }
+    if (l >= 0 && l < LOC_SLOT)
+        return l;
+    x64_load(&be->as, 8, scratch, slot_mem(be, t));
+    return scratch;
+}
+
+/* Same, without touching the flags. */
+static int use_keep_flags(struct x64_backend *be, ir_temp t, int scratch)
+{
+    if (be->loc[t] == LOC_CONST) {
+        x64_mov_ri_keep_flags(&be->as, scratch, (uint64_t)be->cval[t]);
+        return scratch;
+    }
+    return use(be, t, scratch);
+}
+
+static void move_to(struct x64_backend *be, int r, ir_temp t)
+{
+    int l = be->loc[t];
+    if (l == LOC_CONST)
+        x64_mov_ri(&be->as, r, (uint64_t)be->cval[t]);
+    else if (l >= 0 && l < LOC_SLOT)
+        x64_mov_rr(&be->as, 8, r, l);
+    else
+        x64_load(&be->as, 8, r, slot_mem(be, t));
+}
+
+/* The register a result is computed in: d's own, or scratch. */
+static int dreg(const struct x64_backend *be, ir_temp d, int scratch)
+{
+    int r = reg_of(be, d);
+    return r >= 0 ? r : scratch;
+}
+
+static void dfinish(struct x64_backend *be, ir_temp d, int r)
+{
+    int l = be->loc[d];
+    if (l >= 0 && l < LOC_SLOT) {
+        if (l != r)
+            x64_mov_rr(&be->as, 8, l, r);
+    } else if (l >= LOC_SLOT) {
+        x64_store(&be->as, 8, slot_mem(be, d), r);
+    }
+}
+
+static bool const_i32(const struct x64_backend *be, ir_temp t, int32_t *v)
+{
+    if (!is_const(be, t) || !x64_fits_i32(be->cval[t]))
+        return false;
+    *v = (int32_t)be->cval[t];
+    return true;
+}
+
+static void add_fixup(struct x64_backend *be, size_t field, uint32_t label)
+{
+    be->fixups[be->nfixups].field = field;
+    be->fixups[be->nfixups].label = label;
+    be->nfixups++;
+}
+
+static uint32_t label_block_exit(const struct x64_backend *be)
+{
+    return be->ir->count;
+}
+
+static uint32_t label_chain(const struct x64_backend *be, int slot)
+{
+    return be->ir->count + 1 + (uint32_t)slot;
+}
+
+/* Caller-saved registers whose temps live across position k. */
+static unsigned live_across(const struct x64_backend *be, unsigned k)
+{
+    unsigned mask = 0;
+    for (unsigned j = 0; j < sizeof(caller_saved_regs); j++) {
+        int r = caller_saved_regs[j];
+        int t = be->owner[r];
+        if (t >= 0 && be->first[t] < (int32_t)k && be->last[t] > (int32_t)k)
+            mask |= 1u << r;
+    }
+    return mask;
+}
+
+static void save_regs(struct x64_backend *be, unsigned mask)
+{
+    for (int r = 0; r < 16; r++)
+        if (mask & (1u << r))
+            x64_store(&be->as, 8, save_mem(r), r);
+}
+
+static void restore_regs(struct x64_backend *be, unsigned mask)
+{
+    for (int r = 0; r < 16; r++)
+        if (mask & (1u << r))
+            x64_load(&be->as, 8, r, save_mem(r));
+}
+
+/* ---- conditions ---- */
+
+static enum x64_cc cc_of(enum ir_cond c)
+{
+    static const uint8_t map[] = {
+        [IR_EQ] = X64_CC_E, [IR_NE] = X64_CC_NE, [IR_LTU] = X64_CC_B, [IR_LEU] = X64_CC_BE,
+        [IR_GTU] = X64_CC_A, [IR_GEU] = X64_CC_AE, [IR_LT] = X64_CC_L, [IR_LE] = X64_CC_LE,
+        [IR_GT] = X64_CC_G, [IR_GE] = X64_CC_GE, [IR_TSTZ] = X64_CC_E, [IR_TSTNZ] = X64_CC_NE,
+    };
+    return (enum x64_cc)map[c];
+}
+
+/* The condition with its operands exchanged. */
+static enum ir_cond cond_swap(enum ir_cond c)
+{
+    switch (c) {
+    case IR_LTU: return IR_GTU;
+    case IR_LEU: return IR_GEU;
+    case IR_GTU: return IR_LTU;
+    case IR_GEU: return IR_LEU;
+    case IR_LT: return IR_GT;
+    case IR_LE: return IR_GE;
+    case IR_GT: return IR_LT;
+    case IR_GE: return IR_LE;
+    default: return c;
+    }
+}
+
+/* Sets the flags for (a cond b); scratch rcx and rdx. */
+static enum x64_cc emit_cmp(struct x64_backend *be, enum ir_cond cond, ir_temp a, ir_temp b)
+{
+    struct x64_asm *as = &be->as;
+    if (cond > IR_TSTNZ)
+        cond = IR_EQ;
+    if (is_const(be, a) && !is_const(be, b)) {
+        ir_temp t = a;
+        a = b;
+        b = t;
+        cond = cond_swap(cond);
+    }
+    bool test = cond == IR_TSTZ || cond == IR_TSTNZ;
+    int ra = use(be, a, X64_RCX);
+    int32_t imm;
+    if (const_i32(be, b, &imm)) {
+        if (test)
+            x64_test_ri(as, 8, ra, imm);
+        else if (imm == 0)
+            x64_test_rr(as, 8, ra, ra);
+        else
+            x64_alu_ri(as, X64_CMP, 8, ra, imm);
+    } else {
+        int rb = use(be, b, X64_RDX);
+        if (test)
+            x64_test_rr(as, 8, ra, rb);
+        else
+            x64_alu_rr(as, X64_CMP, 8, ra, rb);
+    }
+    return cc_of(cond);
+}
+
+/* ---- lowering ---- */
+
+static void emit_binop(struct x64_backend *be, const struct ir_insn *i)
+{
+    struct x64_asm *as = &be->as;
+    static const uint8_t alu[] = { [IR_ADD] = X64_ADD, [IR_SUB] = X64_SUB, [IR_AND] = X64_AND,
+                                   [IR_OR] = X64_OR, [IR_XOR] = X64_XOR };
+    enum x64_alu op = (enum x64_alu)alu[i->op];
+    bool commutes = i->op != IR_SUB;
+    ir_temp a = i->a, b = i->b;
+    if (commutes && is_const(be, a) && !is_const(be, b)) {
+        a = i->b;
+        b = i->a;
+    }
+    int d = dreg(be, i->d, X64_RAX);
+    int32_t imm;
+    if (const_i32(be, b, &imm)) {
+        move_to(be, d, a);
+        x64_alu_ri(as, op, 8, d, imm);
+    } else {
+        int rb = use(be, b, X64_RCX);
+        if (d == rb && reg_of(be, a) != d) {
+            if (commutes) {
+                x64_alu_rr(as, op, 8, d, use(be, a, X64_RDX));
+            } else {
+                move_to(be, X64_RAX, a);
+                x64_alu_rr(as, op, 8, X64_RAX, rb);
+                d = X64_RAX;
+            }
+        } else {
+            move_to(be, d, a);
+            x64_alu_rr(as, op, 8, d, rb);
+        }
+    }
+    dfinish(be, i->d, d);
+}
+
+static void emit_shift(struct x64_backend *be, const struct ir_insn *i)
+{
+    struct x64_asm *as = &be->as;
+    enum x64_shift op = i->op == IR_SHL ? X64_SHL : i->op == IR_SHR ? X64_SHR : X64_SAR;
+    int d = dreg(be, i->d, X64_RAX);
+    if (is_const(be, i->b)) {
+        unsigned n = (unsigned)(be->cval[i->b] & 63);
+        move_to(be, d, i->a);
+        if (n)
+            x64_shift_ri(as, op, 8, d, (uint8_t)n);
+    } else {
+        move_to(be, X64_RCX, i->b);
+        move_to(be, d, i->a);
+        x64_shift_cl(as, op, 8, d);
+    }
+    dfinish(be, i->d, d);
+}
+
+static void zext_rax(struct x64_backend *be, unsigned size)
+{
+    if (size == 1)
+        x64_movzx_rr(&be->as, X64_RAX, X64_RAX, 1);
+    else if (size == 2)
+        x64_movzx_rr(&be->as, X64_RAX, X64_RAX, 2);
+    else if (size == 4)
+        x64_mov_rr(&be->as, 4, X64_RAX, X64_RAX);
+}
+
+static void emit_rotate(struct x64_backend *be, const struct ir_insn *i)
+{
+    struct x64_asm *as = &be->as;
+    unsigned size = i->size, bits = size * 8;
+    enum x64_shift op = i->op == IR_ROL ? X64_ROL : X64_ROR;
+    if (is_const(be, i->b)) {
+        unsigned n = (unsigned)(be->cval[i->b] & (bits - 1));
+        move_to(be, X64_RAX, i->a);
+        if (n)
+            x64_shift_ri(as, op, size, X64_RAX, (uint8_t)n);
+    } else {
+        move_to(be, X64_RCX, i->b);
+        move_to(be, X64_RAX, i->a);
+        x64_shift_cl(as, op, size, X64_RAX);
+    }
+    zext_rax(be, size);
+    dfinish(be, i->d, X64_RAX);
+}
+
+static void emit_mul(struct x64_backend *be, const struct ir_insn *i)
+{
+    struct x64_asm *as = &be->as;
+    if (i->op == IR_MUL) {
+        ir_temp a = i->a, b = i->b;
+        if (is_const(be, a) && !is_const(be, b)) {
+            a = i->b;
+            b = i->a;
+        }
+        int d = dreg(be, i->d, X64_RAX);
+        int32_t imm;
+        if (const_i32(be, b, &imm)) {
+            x64_imul_rri(as, d, use(be, a, X64_RCX), imm);
+        } else {
+            int rb = use(be, b, X64_RCX);
+            if (d == rb && reg_of(be, a) != d) {
+                x64_imul_rr(as, d, use(be, a, X64_RDX));
+            } else {
+                move_to(be, d, a);
+                x64_imul_rr(as, d, rb);
+            }
+        }
+        dfinish(be, i->d, d);
+        return;
+    }
+    move_to(be, X64_RAX, i->a);
+    int rb = use(be, i->b, X64_RCX);
+    x64_mul1(as, i->op == IR_MULHS, rb);
+    dfinish(be, i->d, X64_RDX);
+}
+
+static uint64_t fold_ext(enum ir_op op, unsigned size, uint64_t v)
+{
+    unsigned sh = 64 - size * 8;
+    if (!sh)
+        return v;
+    if (op == IR_ZEXT)
+        return v & ((1ull << (size * 8)) - 1);
+    return (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+static void emit_ext(struct x64_backend *be, const struct ir_insn *i)
+{
+    struct x64_asm *as = &be->as;
+    int d = dreg(be, i->d, X64_RAX);
+    if (is_const(be, i->a)) {
+        x64_mov_ri(as, d, fold_ext((enum ir_op)i->op, i->size, (uint64_t)be->cval[i->a]));
+    } else {
+        int ra = use(be, i->a, X64_RCX);
+        if (i->size == 8)
+            x64_mov_rr(as, 8, d, ra);
+        else if (i->op == IR_ZEXT && i->size == 4)
+            x64_mov_rr(as, 4, d, ra);
+        else if (i->op == IR_ZEXT)
+            x64_movzx_rr(as, d, ra, i->size);
+        else
+            x64_movsx_rr(as, d, ra, i->size);
+    }
+    dfinish(be, i->d, d);
+}
+
+static void emit_ldc(struct x64_backend *be, const struct ir_insn *i)
+{
+    unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
+    int d = dreg(be, i->d, X64_RAX);
+    x64_load(&be->as, size, d, cpu_mem(i->imm));
+    dfinish(be, i->d, d);
+}
+
+static void add_slow(struct x64_backend *be, enum slow_kind kind, unsigned k, size_t field,
+                     unsigned save_mask)
+{
+    struct slow_path *s = &be->slow[be->nslow++];
+    s->kind = (uint8_t)kind;
+    s->insn = k;
+    s->jcc_field = field;
+    s->resume = 0;
+    s->save_mask = (uint16_t)save_mask;
+}
+
+static void emit_stc(struct x64_backend *be, const struct ir_insn *i, unsigned k)
+{
+    struct x64_asm *as = &be->as;
+    if (i->cond == 1) {
+        /* An instruction boundary: stop here if this block's code was
+         * overwritten (see ir_interp.c). */
+        x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, tb_invalidated)), 0);
+        add_slow(be, SLOW_SMC, k, x64_jcc32(as, X64_CC_NE), 0);
+    }
+    unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
+    int32_t imm;
+    if (is_const(be, i->a) && (size < 8 || const_i32(be, i->a, &imm))) {
+        x64_store_imm(as, size, cpu_mem(i->imm), (int32_t)be->cval[i->a]);
+        return;
+    }
+    x64_store(as, size, cpu_mem(i->imm), use(be, i->a, X64_RAX));
+}
+
+/* The inline TLB probe: rax <- byte offset of the entry (scaled by 8 when
+ * the entry is 40 bytes, see tlb_mem), compares its tag with the page of
+ * the access's last byte and branches to the slow path on a mismatch; on a
+ * hit leaves the addend in rdx. lin is in register ra (not rax/rdx). */
+static struct x64_mem tlb_mem(size_t field)
+{
+    size_t base = x64_off_tlb() + field;
+    if (sizeof(struct tlb_entry) == 40)
+        return x64_mem_bisd(X64_RBX, X64_RAX, 8, (int32_t)base);
+    return x64_mem_bisd(X64_RBX, X64_RAX, 1, (int32_t)base);
+}
+
+static size_t emit_tlb_probe(struct x64_backend *be, int ra, unsigned size, bool write)
+{
+    struct x64_asm *as = &be->as;
+    x64_mov_rr(as, 8, X64_RAX, ra);
+    x64_shift_ri(as, X64_SHR, 8, X64_RAX, 12);
+    x64_alu_ri(as, X64_AND, 4, X64_RAX, TLB_SIZE - 1);
+    /* c->tlb[c->cpl == 3]: the table follows from the CPL at run time. */
+    x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, cpl)), 3);
+    x64_setcc(as, X64_CC_E, X64_RDX);
+    x64_movzx_rr(as, X64_RDX, X64_RDX, 1);
+    x64_shift_ri(as, X64_SHL, 4, X64_RDX, TLB_BITS);
+    x64_alu_rr(as, X64_OR, 4, X64_RAX, X64_RDX);
+    if (sizeof(struct tlb_entry) == 40)
+        x64_lea(as, X64_RAX, x64_mem_bisd(X64_RAX, X64_RAX, 4, 0));
+    else
+        x64_imul_rri(as, X64_RAX, X64_RAX, (int32_t)sizeof(struct tlb_entry));
+    /* The tag of the entry names the page of lin; it equals the page of the
+     * last byte only when the access stays within that page. */
+    x64_lea(as, X64_RDX, x64_mem_bd(ra, (int32_t)size - 1));
+    x64_alu_ri(as, X64_AND, 8, X64_RDX, (int32_t)TLB_PAGE_MASK);
+    x64_alu_rm(as, X64_CMP, 8, X64_RDX,
+               tlb_mem(write ? offsetof(struct tlb_entry, tag_write) : offsetof(struct tlb_entry, tag_read)));
+    size_t field = x64_jcc32(as, X64_CC_NE);
+    x64_load(as, 8, X64_RDX, tlb_mem(offsetof(struct tlb_entry, addend)));
+    return field;
+}
+
+static void emit_ld(struct x64_backend *be, const struct ir_insn *i, unsigned k)
+{
+    int ra = use(be, i->a, X64_RCX);
+    size_t field = emit_tlb_probe(be, ra, i->size, false);
+    int d = dreg(be, i->d, X64_RAX);
+    x64_load(&be->as, i->size, d, x64_mem_bisd(ra, X64_RDX, 1, 0));
+    dfinish(be, i->d, d);
+    add_slow(be, SLOW_LOAD, k, field, live_across(be, k));
+    be->slow[be->nslow - 1].resume = be->as.len;
+}
+
+static void emit_st(struct x64_backend *be, const struct ir_insn *i, unsigned k)
+{
+    struct x64_asm *as = &be->as;
+    int ra = use(be, i->a, X64_RCX);
+    size_t field = emit_tlb_probe(be, ra, i->size, true);
+    struct x64_mem m = x64_mem_bisd(ra, X64_RDX, 1, 0);
+    int32_t imm;
+    if (is_const(be, i->b) && (i->size < 8 || const_i32(be, i->b, &imm)))
+        x64_store_imm(as, i->size, m, (int32_t)be->cval[i->b]);
+    else
+        x64_store(as, i->size, m, use(be, i->b, X64_RAX));
+    add_slow(be, SLOW_STORE, k, field, live_across(be, k));
+    be->slow[be->nslow - 1].resume = be->as.len;
+}
+
+static void emit_call(struct x64_backend *be, const struct ir_insn *i, unsigned k)
+{
+    struct x64_asm *as = &be->as;
+    static const int8_t arg_regs[4] = { X64_RSI, X64_RDX, X64_RCX, X64_R8 };
+    const ir_temp args[4] = { i->a, i->b, i->c, i->x };
+    unsigned nargs = i->nargs;
+    unsigned across = live_across(be, k);
+    unsigned save = across;
+    /* Arguments in registers the argument set-up overwrites are read back
+     * from their save slots. */
+    for (unsigned j = 0; j < nargs; j++) {
+        int r = reg_of(be, args[j]);
+        if (r == X64_RSI || r == X64_R8)
+            save |= 1u << r;
+    }
+    save_regs(be, save);
+    for (unsigned j = 0; j < nargs; j++) {
+        ir_temp t = args[j];
+        int r = reg_of(be, t);
+        if (r >= 0 && (save & (1u << r)))
+            x64_load(as, 8, arg_regs[j], save_mem(r));
+        else
+            move_to(be, arg_regs[j], t);
+    }
+    x64_mov_rr(as, 8, X64_RDI, X64_RBX);
+    x64_call_abs(as, (const void *)i->fn);
+    int rd = i->d != IR_NO_TEMP ? reg_of(be, i->d) : X64_NOREG;
+    restore_regs(be, across & ~(rd >= 0 ? 1u << rd : 0u));
+    if (i->d != IR_NO_TEMP)
+        dfinish(be, i->d, X64_RAX);
+}
+
+static void emit_exit(struct x64_backend *be, int slot, const struct x64_block_info *info)
+{
+    struct x64_asm *as = &be->as;
+    if (slot >= 0 && info->chainable[slot]) {
+        be->has_chain_exit[slot] = true;
+        add_fixup(be, x64_jmp32(as), label_chain(be, slot));
+        return;
+    }
+    x64_mov_ri(as, X64_RAX, (uint64_t)(int64_t)slot);
+    add_fixup(be, x64_jmp32(as), label_block_exit(be));
+}
+
+static void emit_insn(struct x64_backend *be, unsigned k, const struct x64_block_info *info)
+{
+    const struct ir_insn *i = &be->ir->insns[k];
+    struct x64_asm *as = &be->as;
+    if (insn_pure(i) && !be->used[i->d])
+        return; /* nothing reads the result */
+    switch ((enum ir_op)i->op) {
+    case IR_NOP:
+        break;
+    case IR_MOVI:
+        if (!is_const(be, i->d)) {
+            int d = dreg(be, i->d, X64_RAX);
+            x64_mov_ri(as, d, (uint64_t)i->imm);
+            dfinish(be, i->d, d);
+        }
+        break;
+    case IR_MOV: {
+        int d = dreg(be, i->d, X64_RAX);
+        move_to(be, d, i->a);
+        dfinish(be, i->d, d);
+        break;
+    }
+    case IR_LDC: emit_ldc(be, i); break;
+    case IR_STC: emit_stc(be, i, k); break;
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: emit_binop(be, i); break;
+    case IR_SHL: case IR_SHR: case IR_SAR: emit_shift(be, i); break;
+    case IR_ROL: case IR_ROR: emit_rotate(be, i); break;
+    case IR_MUL: case IR_MULHU: case IR_MULHS: emit_mul(be, i); break;
+    case IR_NEG: case IR_NOT: {
+        int d = dreg(be, i->d, X64_RAX);
+        move_to(be, d, i->a);
+        if (i->op == IR_NEG)
+            x64_neg(as, d);
+        else
+            x64_not(as, d);
+        dfinish(be, i->d, d);
+        break;
+    }
+    case IR_ZEXT: case IR_SEXT: emit_ext(be, i); break;
+    case IR_SETCC: {
+        enum x64_cc cc = emit_cmp(be, (enum ir_cond)i->cond, i->a, i->b);
+        int d = dreg(be, i->d, X64_RAX);
+        x64_setcc(as, cc, X64_RAX);
+        x64_movzx_rr(as, d, X64_RAX, 1);
+        dfinish(be, i->d, d);
+        break;
+    }
+    case IR_SELECT: {
+        move_to(be, X64_RAX, i->x);
+        enum x64_cc cc = emit_cmp(be, (enum ir_cond)i->cond, i->a, i->b);
+        if (be->loc[i->c] >= LOC_SLOT)
+            x64_cmov_rm(as, cc, X64_RAX, slot_mem(be, i->c));
+        else
+            x64_cmov_rr(as, cc, X64_RAX, use_keep_flags(be, i->c, X64_RCX));
+        dfinish(be, i->d, X64_RAX);
+        break;
+    }
+    case IR_LD: emit_ld(be, i, k); break;
+    case IR_ST: emit_st(be, i, k); break;
+    case IR_CALL: emit_call(be, i, k); break;
+    case IR_LABEL:
+        be->label_off[k] = as->len;
+        break;
+    case IR_BR:
+        add_fixup(be, x64_jmp32(as), (uint32_t)i->imm);
+        break;
+    case IR_BRCOND: {
+        enum x64_cc cc = emit_cmp(be, (enum ir_cond)i->cond, i->a, i->b);
+        add_fixup(be, x64_jcc32(as, cc), (uint32_t)i->imm);
+        break;
+    }
+    case IR_EXIT:
+        emit_exit(be, (int)i->imm, info);
+        break;
+    case IR_OP_COUNT:
+        break;
+    }
+}
+
+static void emit_slow(struct x64_backend *be, const struct slow_path *s)
+{
+    struct x64_asm *as = &be->as;
+    const struct ir_insn *i = &be->ir->insns[s->insn];
+    x64_patch_rel32(as, s->jcc_field, as->len);
+    if (s->kind == SLOW_SMC) {
+        x64_store(as, 8, cpu_mem(offsetof(struct cpu_exec, cpu.rip)), use(be, i->a, X64_RAX));
+        x64_mov_ri(as, X64_RAX, (uint64_t)-1);
+        add_fixup(be, x64_jmp32(as), label_block_exit(be));
+        return;
+    }
+    save_regs(be, s->save_mask);
+    /* The address is where the fast path had it (its register, or rcx). */
+    int ra = be->loc[i->a] >= 0 && be->loc[i->a] < LOC_SLOT ? be->loc[i->a] : X64_RCX;
+    if (s->kind == SLOW_LOAD) {
+        x64_mov_rr(as, 8, X64_RSI, ra);
+        x64_mov_ri(as, X64_RDX, i->size);
+        x64_mov_rr(as, 8, X64_RDI, X64_RBX);
+        x64_call_abs(as, (const void *)mmu_load);
+        int rd = reg_of(be, i->d);
+        restore_regs(be, s->save_mask & ~(rd >= 0 ? 1u << rd : 0u));
+        if (be->used[i->d])
+            dfinish(be, i->d, X64_RAX);
+    } else {
+        move_to(be, X64_RAX, i->b);
+        x64_mov_rr(as, 8, X64_RSI, ra);
+        x64_mov_rr(as, 8, X64_RCX, X64_RAX);
+        x64_mov_ri(as, X64_RDX, i->size);
+        x64_mov_rr(as, 8, X64_RDI, X64_RBX);
+        x64_call_abs(as, (const void *)mmu_store);
+        restore_regs(be, s->save_mask);
+    }
+    x64_patch_rel32(as, x64_jmp32(as), s->resume);
+}
+
+/* ---- public interface ---- */
+
+int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_block_info *info)
+{
+    be->ir = ir;
+    int norder = analyse(be);
+    if (norder < 0)
+        return norder;
+    struct x64_asm *as = &be->as;
+    as->buf = be->cb.rw;
+    as->cap = be->cb.size;
+    as->len = (be->cb.used + 15) & ~(size_t)15;
+    if (as->len + 64 > as->cap)
+        return X64_COMPILE_FULL;
+    size_t start = as->len;
+    unsigned n = ir->count;
+    for (unsigned k = 0; k < n + 3; k++)
+        be->label_off[k] = SIZE_MAX;
+    be->nfixups = 0;
+    be->nslow = 0;
+    be->has_chain_exit[0] = be->has_chain_exit[1] = false;
+    for (int r = 0; r < 16; r++)
+        be->owner[r] = -1;
+
+    /* Temps become the owners of their registers as their intervals
+     * start; order[] is sorted by start. */
+    unsigned o = 0;
+    for (unsigned k = 0; k < n; k++) {
+        while (o < (unsigned)norder && be->first[be->order[o]] == (int32_t)k) {
+            ir_temp t = be->order[o++];
+            int r = reg_of(be, t);
+            if (r >= 0)
+                be->owner[r] = t;
+        }
+        emit_insn(be, k, info);
+        if (as->len > as->cap)
+            return X64_COMPILE_FULL;
+    }
+    if (n == 0 || (ir->insns[n - 1].op != IR_EXIT && ir->insns[n - 1].op != IR_BR))
+        emit_exit(be, -1, info);
+
+    /* Out of line: slow paths (with the register owners of their insn),
+     * chain stubs, then the common exit. */
+    for (int r = 0; r < 16; r++)
+        be->owner[r] = -1;
+    for (unsigned s = 0; s < be->nslow; s++)
+        emit_slow(be, &be->slow[s]);
+    info->jmp_field[0] = info->jmp_field[1] = 0;
+    info->jmp_reset[0] = info->jmp_reset[1] = 0;
+    for (int slot = 0; slot < 2; slot++) {
+        if (!be->has_chain_exit[slot])
+            continue;
+        be->label_off[label_chain(be, slot)] = as->len;
+        x64_alu_mi(as, X64_CMP, 4, cpu_mem(offsetof(struct cpu_exec, exit_request_flag)), 0);
+        size_t f1 = x64_jcc32(as, X64_CC_NE);
+        x64_alu_mi(as, X64_SUB, 4, cpu_mem(offsetof(struct cpu_exec, chain_budget)), 1);
+        size_t f2 = x64_jcc32(as, X64_CC_S);
+        size_t link = x64_jmp32(as);
+        size_t out = as->len;
+        x64_patch_rel32(as, f1, out);
+        x64_patch_rel32(as, f2, out);
+        x64_patch_rel32(as, link, out);
+        x64_mov_ri(as, X64_RAX, (uint64_t)slot);
+        add_fixup(be, x64_jmp32(as), label_block_exit(be));
+        info->jmp_field[slot] = (uint32_t)(link - start);
+        info->jmp_reset[slot] = (uint32_t)(out - start);
+    }
+    be->label_off[label_block_exit(be)] = as->len;
+    x64_mov_ri(as, X64_RDX, (uint64_t)(uintptr_t)info->tag);
+    x64_patch_rel32(as, x64_jmp32(as), be->epilogue);
+    if (as->len > as->cap)
+        return X64_COMPILE_FULL;
+    for (unsigned f = 0; f < be->nfixups; f++) {
+        size_t target = be->label_off[be->fixups[f].label];
+        if (target == SIZE_MAX)
+            return X64_COMPILE_UNSUPPORTED;
+        x64_patch_rel32(as, be->fixups[f].field, target);
+    }
+    info->code = be->cb.rx + start;
+    info->code_size = as->len - start;
+    be->cb.used = as->len;
+    return X64_COMPILE_OK;
+}
+
+struct x64_exit x64_run(struct x64_backend *be, struct cpu_exec *c, const void *code)
+{
+    return be->enter(c, code);
+}
+
+void x64_link(struct x64_backend *be, const void *code, uint32_t jmp_field, uint32_t jmp_reset,
+              const void *target)
+{
+    const uint8_t *site = (const uint8_t *)code + jmp_field;
+    const uint8_t *to = target ? (const uint8_t *)target : (const uint8_t *)code + jmp_reset;
+    int32_t rel = (int32_t)(to - (site + 4));
+    memcpy(be->cb.rw + (site - be->cb.rx), &rel, 4);
+}
+
+/* The entry trampoline (rdi = c, rsi = code) saves the callee-saved
+ * registers, sets up the frame and c in rbx, and jumps to the block; every
+ * exit comes back through the epilogue with rax = slot and rdx = tag. */
+static void emit_trampolines(struct x64_backend *be)
+{
+    struct x64_asm *as = &be->as;
+    as->buf = be->cb.rw;
+    as->cap = be->cb.size;
+    as->len = 0;
+    static const int8_t saved[] = { X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15 };
+    for (unsigned j = 0; j < sizeof(saved); j++)
+        x64_push(as, saved[j]);
+    x64_alu_ri(as, X64_SUB, 8, X64_RSP, X64_FRAME);
+    x64_mov_rr(as, 8, X64_RBX, X64_RDI);
+    x64_jmp_r(as, X64_RSI);
+    be->epilogue = as->len;
+    x64_alu_ri(as, X64_ADD, 8, X64_RSP, X64_FRAME);
+    for (unsigned j = sizeof(saved); j-- > 0;)
+        x64_pop(as, saved[j]);
+    x64_ret(as);
+    be->cb.keep = be->cb.used = (as->len + 15) & ~(size_t)15;
+}
+
+struct x64_backend *x64_backend_create(size_t code_size)
+{
+    struct x64_backend *be = calloc(1, sizeof(*be));
+    if (!be)
+        return NULL;
+    if (x64_codebuf_init(&be->cb, code_size) < 0) {
+        free(be);
+        return NULL;
+    }
+    emit_trampolines(be);
+    /* The entry point is code in the executable view; calling it through a
+     * function pointer is what a JIT does. */
+    void *entry = be->cb.rx;
+    memcpy(&be->enter, &entry, sizeof(entry));
+    return be;
+}
+
+void x64_backend_destroy(struct x64_backend *be)
+{
+    if (!be)
+        return;
+    x64_codebuf_destroy(&be->cb);
+    free(be);
+}
+
+void x64_backend_flush(struct x64_backend *be)
+{
+    x64_codebuf_flush(&be->cb);
+}
+
+size_t x64_backend_code_used(const struct x64_backend *be)
+{
+    return be->cb.used;
+}

@@ -1,0 +1,84 @@
+/* The x86-64 code generator of the bt engine: compiles an IR block to host
+ * code with the interpreter's exact semantics (ir_interp.c is the spec),
+ * runs it, and patches direct jumps between compiled blocks. */
+#ifndef VX86_TRANSLATOR_X64_BACKEND_H
+#define VX86_TRANSLATOR_X64_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "translator/ir.h"
+
+struct cpu_exec;
+
+/* The code cache: one memfd mapped twice, writable and executable, so no
+ * page is ever both (x64_codebuf.c). */
+struct x64_codebuf {
+    uint8_t *rw;   /* the view code is written through */
+    uint8_t *rx;   /* the view code runs from; same offsets */
+    size_t size;
+    size_t used;
+    size_t keep;   /* bytes that survive a flush (entry and exit trampolines) */
+    int fd;
+};
+
+int x64_codebuf_init(struct x64_codebuf *cb, size_t size);
+void x64_codebuf_destroy(struct x64_codebuf *cb);
+/* Drops every block (keeps the first cb->keep bytes). */
+void x64_codebuf_flush(struct x64_codebuf *cb);
+
+/* What compiled code returns: the IR_EXIT chain slot (-1, 0, 1) and the tag
+ * of the block that exited (which, after chained jumps, need not be the
+ * block that was entered). */
+struct x64_exit {
+    int64_t slot;
+    const void *tag;
+};
+
+struct x64_backend;
+
+struct x64_block_info {
+    /* in */
+    const void *tag;        /* returned in x64_exit.tag by this block's exits */
+    bool chainable[2];      /* exits through slot k may later be linked */
+    /* out */
+    const void *code;       /* entry point (executable view) */
+    size_t code_size;
+    uint32_t jmp_field[2];  /* offset from code of slot k's patchable rel32, 0 = none */
+    uint32_t jmp_reset[2];  /* offset from code of where an unlinked slot k jumps */
+};
+
+enum {
+    X64_COMPILE_OK = 0,
+    X64_COMPILE_FULL = -1,        /* the code buffer is full: flush and retry */
+    X64_COMPILE_UNSUPPORTED = -2, /* run this block on the interpreter */
+};
+
+/* NULL when no code buffer can be made (no memfd, no PROT_EXEC). */
+struct x64_backend *x64_backend_create(size_t code_size);
+void x64_backend_destroy(struct x64_backend *be);
+/* Forgets all compiled code (with the translation cache). */
+void x64_backend_flush(struct x64_backend *be);
+/* Bytes of code buffer in use. */
+size_t x64_backend_code_used(const struct x64_backend *be);
+
+/* Compiles a finalised IR block. */
+int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_block_info *info);
+
+/* Runs compiled code against c until an exit. Guest faults unwind through
+ * c->unwind as in the interpreter. Chained jumps are taken while
+ * c->exit_request_flag is 0 and c->chain_budget stays >= 0 (each chained
+ * jump decrements it). */
+struct x64_exit x64_run(struct x64_backend *be, struct cpu_exec *c, const void *code);
+
+/* Points slot jump at jmp_field (offset from code) to target's entry, or
+ * back to code + jmp_reset when target is NULL. */
+void x64_link(struct x64_backend *be, const void *code, uint32_t jmp_field, uint32_t jmp_reset,
+              const void *target);
+
+/* Writes host code to the -d log, one disassembled instruction per line
+ * (-d out_asm). */
+void x64_log_code(const void *code, size_t size);
+
+#endif
