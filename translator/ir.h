@@ -100,6 +100,10 @@ void ir_br(struct ir_block *b, unsigned label);
 void ir_brcond(struct ir_block *b, enum ir_cond cond, ir_temp a, ir_temp c, unsigned label);
 void ir_exit(struct ir_block *b, int chain_slot);
 
+/* Constant folding, dead flag/RIP stores and dead code; run before
+ * ir_block_finalize (it works on label numbers). */
+void ir_optimize(struct ir_block *b);
+
 /* Resolves label numbers in branches to insn indices (after translation,
  * before execution). Returns -1 on a branch to a missing label. */
 int ir_block_finalize(struct ir_block *b);

@@ -304,5 +304,6 @@ int xlat_block(struct cpu_exec *c, struct ir_block *ir, const uint8_t *code, uns
     info->guest_bytes = used ? used : 1;
     if (ir->overflow)
         return -1;
+    ir_optimize(ir);
     return ir_block_finalize(ir);
 }

@@ -1,0 +1,234 @@
+/* The IR optimiser, run on every block before a backend sees it:
+ * constant folding and propagation, removal of stores to the lazy-flag
+ * fields and of RIP stores that a later store overwrites before anything
+ * can observe them, and dead-code elimination of pure operations.
+ * Observers of the CPU state are everything that can fault, call out,
+ * branch or leave: guest loads and stores, helper calls, branches, labels
+ * and exits. A store is only removed when it is overwritten with no
+ * observer in between, so the state seen at any fault, exit or
+ * self-modifying-code stop is unchanged. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "cpu/exec.h"
+#include "translator/ir.h"
+
+static bool ir_is_pure(enum ir_op op)
+{
+    switch (op) {
+    case IR_MOVI: case IR_MOV: case IR_LDC:
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
+    case IR_SHL: case IR_SHR: case IR_SAR: case IR_ROL: case IR_ROR:
+    case IR_MUL: case IR_MULHU: case IR_MULHS: case IR_NEG: case IR_NOT:
+    case IR_ZEXT: case IR_SEXT: case IR_SETCC: case IR_SELECT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool ir_observes_state(enum ir_op op)
+{
+    switch (op) {
+    case IR_LD: case IR_ST: case IR_CALL: case IR_LABEL: case IR_BR:
+    case IR_BRCOND: case IR_EXIT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+/* Evaluates a pure operation on constants; false when it cannot. */
+static bool ir_fold(const struct ir_insn *i, uint64_t a, uint64_t b, uint64_t *out)
+{
+    switch ((enum ir_op)i->op) {
+    case IR_MOV: *out = a; return true;
+    case IR_ADD: *out = a + b; return true;
+    case IR_SUB: *out = a - b; return true;
+    case IR_AND: *out = a & b; return true;
+    case IR_OR: *out = a | b; return true;
+    case IR_XOR: *out = a ^ b; return true;
+    case IR_SHL: *out = a << (b & 63); return true;
+    case IR_SHR: *out = a >> (b & 63); return true;
+    case IR_SAR: *out = (uint64_t)((int64_t)a >> (b & 63)); return true;
+    case IR_MUL: *out = a * b; return true;
+    case IR_NEG: *out = -a; return true;
+    case IR_NOT: *out = ~a; return true;
+    case IR_ZEXT: *out = a & size_mask(i->size); return true;
+    case IR_SEXT: {
+        unsigned sh = 64 - i->size * 8;
+        *out = sh ? (uint64_t)((int64_t)(a << sh) >> sh) : a;
+        return true;
+    }
+    case IR_SETCC: *out = ir_cond_eval((enum ir_cond)i->cond, a, b); return true;
+    default: return false;
+    }
+}
+
+static bool ir_is_unary(enum ir_op op)
+{
+    return op == IR_MOV || op == IR_NEG || op == IR_NOT || op == IR_ZEXT || op == IR_SEXT;
+}
+
+/* Straight-line constant propagation: knowledge is dropped at labels (a
+ * temp may be written on several paths, e.g. a segment check's two arms). */
+static void ir_const_fold(struct ir_block *b)
+{
+    static uint64_t value[IR_MAX_TEMPS];
+    static uint8_t known[IR_MAX_TEMPS];
+    memset(known, 0, b->ntemps);
+    for (unsigned k = 0; k < b->count; k++) {
+        struct ir_insn *i = &b->insns[k];
+        if (i->op == IR_LABEL) {
+            memset(known, 0, b->ntemps);
+            continue;
+        }
+        if (i->op == IR_MOVI) {
+            value[i->d] = (uint64_t)i->imm;
+            known[i->d] = 1;
+            continue;
+        }
+        if (i->op == IR_BRCOND && known[i->a] && known[i->b]) {
+            /* A decided branch: unconditional or gone. */
+            if (ir_cond_eval((enum ir_cond)i->cond, value[i->a], value[i->b])) {
+                i->op = IR_BR;
+            } else {
+                i->op = IR_NOP;
+            }
+            i->a = i->b = IR_NO_TEMP;
+            continue;
+        }
+        if (i->op == IR_SELECT && known[i->a] && known[i->b]) {
+            ir_temp src = ir_cond_eval((enum ir_cond)i->cond, value[i->a], value[i->b]) ? i->c : i->x;
+            i->op = IR_MOV;
+            i->a = src;
+            i->b = i->c = i->x = IR_NO_TEMP;
+        }
+        bool folded = false;
+        if (ir_is_pure((enum ir_op)i->op) && i->op != IR_LDC && i->op != IR_SELECT &&
+            i->op != IR_ROL && i->op != IR_ROR && i->op != IR_MULHU && i->op != IR_MULHS) {
+            bool unary = ir_is_unary((enum ir_op)i->op);
+            if (known[i->a] && (unary || known[i->b])) {
+                uint64_t r;
+                if (ir_fold(i, value[i->a], unary ? 0 : value[i->b], &r)) {
+                    i->op = IR_MOVI;
+                    i->imm = (int64_t)r;
+                    i->a = i->b = IR_NO_TEMP;
+                    value[i->d] = r;
+                    known[i->d] = 1;
+                    folded = true;
+                }
+            }
+        }
+        if (!folded && i->d != IR_NO_TEMP)
+            known[i->d] = 0;
+    }
+}
+
+/* Is insn i a store of `size` bytes to the state field at `offset`? */
+static bool ir_stores_field(const struct ir_insn *i, int64_t offset, unsigned size)
+{
+    return i->op == IR_STC && i->imm == offset && i->size == size;
+}
+
+static bool ir_reads_field(const struct ir_insn *i, int64_t offset, unsigned size)
+{
+    return i->op == IR_LDC && i->imm < offset + (int64_t)size && offset < i->imm + i->size;
+}
+
+/* Dead stores to the lazy-flag fields and to RIP: a store overwritten by a
+ * later store of the same field, with no observer and no read in between. */
+static void ir_dead_stores(struct ir_block *b)
+{
+    static const struct { int64_t off; unsigned size; } fields[] = {
+        { (int64_t)offsetof(struct cpu_exec, cc_op), 4 },
+        { (int64_t)offsetof(struct cpu_exec, cc_dst), 8 },
+        { (int64_t)offsetof(struct cpu_exec, cc_src), 8 },
+        { (int64_t)offsetof(struct cpu_exec, cc_src2), 8 },
+        { (int64_t)offsetof(struct cpu_exec, cpu.rip), 8 },
+    };
+    for (unsigned f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+        bool rip = fields[f].off == (int64_t)offsetof(struct cpu_exec, cpu.rip);
+        int pending = -1;          /* the last store not yet observed */
+        bool side_effect = false;  /* a guest store or call since the last RIP store */
+        for (unsigned k = 0; k < b->count; k++) {
+            struct ir_insn *i = &b->insns[k];
+            if (i->op == IR_ST || i->op == IR_CALL)
+                side_effect = true;
+            if (ir_observes_state((enum ir_op)i->op) || ir_reads_field(i, fields[f].off, fields[f].size)) {
+                pending = -1;
+                continue;
+            }
+            if (!ir_stores_field(i, fields[f].off, fields[f].size))
+                continue;
+            if (pending >= 0)
+                b->insns[pending].op = IR_NOP;
+            pending = (int)k;
+            if (rip) {
+                /* The first instruction boundary after a guest store or a
+                 * call is where a block that rewrote itself stops: keep it. */
+                if (side_effect)
+                    pending = -1;
+                side_effect = false;
+            }
+        }
+    }
+}
+
+/* Backward liveness: pure operations whose result nobody reads go. */
+static void ir_dead_code(struct ir_block *b)
+{
+    static uint8_t live[IR_MAX_TEMPS];
+    /* Temps can be read across branches (backward jumps, merges): treat
+     * every temp read anywhere after a label as live at that label by
+     * making the analysis conservative: a temp read anywhere in the block
+     * at or after its definition keeps the definition. */
+    memset(live, 0, b->ntemps);
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        memset(live, 0, b->ntemps);
+        for (unsigned k = 0; k < b->count; k++) {
+            const struct ir_insn *i = &b->insns[k];
+            if (i->op == IR_NOP)
+                continue;
+            ir_temp uses[4] = { i->a, i->b, i->c, i->x };
+            unsigned n = 4;
+            if (i->op == IR_CALL)
+                n = i->nargs;
+            for (unsigned u = 0; u < n; u++)
+                if (uses[u] != IR_NO_TEMP)
+                    live[uses[u]] = 1;
+        }
+        for (unsigned k = 0; k < b->count; k++) {
+            struct ir_insn *i = &b->insns[k];
+            if (ir_is_pure((enum ir_op)i->op) && i->d != IR_NO_TEMP && !live[i->d]) {
+                i->op = IR_NOP;
+                changed = true;
+            }
+        }
+    }
+}
+
+static void ir_compact(struct ir_block *b)
+{
+    unsigned out = 0;
+    for (unsigned k = 0; k < b->count; k++)
+        if (b->insns[k].op != IR_NOP)
+            b->insns[out++] = b->insns[k];
+    b->count = out;
+}
+
+void ir_optimize(struct ir_block *b)
+{
+    ir_const_fold(b);
+    ir_dead_stores(b);
+    ir_dead_code(b);
+    ir_compact(b);
+}
