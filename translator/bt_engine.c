@@ -37,6 +37,8 @@ struct bt_engine {
     struct x64_backend *jit;  /* NULL with the interpreter backend */
     struct tb *link_from;     /* last block left through a chainable exit */
     int link_slot;
+    /* Counters for VX86_BT_STATS (printed when the engine goes). */
+    uint64_t stat_blocks, stat_entries, stat_links, stat_lookups, stat_x[4];
     uint64_t mem_generation; /* physmem map the TLB was filled under */
     bool a20;                /* A20 state the TLB was filled under */
 };
@@ -121,37 +123,50 @@ static void bt_patch_jump(void *opaque, struct tb *from, int slot, struct tb *to
     x64_link(e->jit, from->code, from->jmp_field[slot], from->jmp_reset[slot], to ? to->code : NULL);
 }
 
+HELPER(helper_ld_rmw); /* cpu/helpers_int.c: a load that checks write access first */
+
 /* Helpers that change nothing the engine loop must see before the next
  * block (interrupt state, the interrupt shadow, TF, CPL, modes, the memory
- * map, paging): a block calling only these may jump straight on. */
-static bool bt_helper_chain_safe(ir_helper_fn fn)
+ * map, paging): a block calling only these may jump straight on. Anything
+ * not listed ends chaining, so a new helper is safe by default. */
+static bool bt_helper_chain_safe(const struct ir_block *ir, unsigned k)
 {
     static const ir_helper_fn safe[] = {
         helper_seg_linear, helper_get_rflags, helper_cond, helper_raise, helper_raise_err,
         helper_shift, helper_shxd, helper_mul1, helper_imul2, helper_div, helper_bcd,
         helper_bitscan, helper_bt, helper_cmpxchg, helper_cmpxchg8b, helper_pushf, helper_lahf,
         helper_sahf, helper_string, helper_cpuid, helper_rdtsc, helper_rdtscp, helper_pause,
-        helper_enter, helper_bound, helper_x87, helper_fxsave,
+        helper_enter, helper_bound, helper_x87, helper_fxsave, helper_ld_rmw, helper_check_cpl0,
+        helper_in, helper_desc_test, helper_arpl, helper_smsw, helper_sxdt, helper_mov_from_cr,
+        helper_mov_from_dr, helper_xgetbv,
     };
+    ir_helper_fn fn = ir->insns[k].fn;
     for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
         if (safe[i] == fn)
             return true;
+    if (fn == helper_flag_op) {
+        /* CLC STC CMC CLD STD CLI SALC are; STI opens an interrupt window. */
+        ir_temp op = ir->insns[k].a;
+        for (unsigned j = k; j-- > 0;)
+            if (ir->insns[j].d == op && ir->insns[j].op != IR_STC && ir->insns[j].op != IR_ST)
+                return ir->insns[j].op == IR_MOVI && ir->insns[j].imm != X86_STI;
+    }
     return false;
 }
 
 /* Which exit slots may be chained: every exit through the slot stores one
  * constant RIP just before it, and the block calls only chain-safe helpers
  * (the others end blocks the loop has to look at). */
-static void bt_chain_analyse(const struct ir_block *ir, bool chainable[2])
+static bool bt_chain_analyse(const struct ir_block *ir, bool chainable[2])
 {
     uint64_t rip[2] = { 0, 0 };
     bool seen[2] = { false, false };
     chainable[0] = chainable[1] = true;
     for (unsigned k = 0; k < ir->count; k++) {
         const struct ir_insn *i = &ir->insns[k];
-        if (i->op == IR_CALL && !bt_helper_chain_safe(i->fn)) {
+        if (i->op == IR_CALL && !bt_helper_chain_safe(ir, k)) {
             chainable[0] = chainable[1] = false;
-            return;
+            return false;
         }
         if (i->op != IR_EXIT || i->imm < 0 || i->imm > 1)
             continue;
@@ -166,6 +181,57 @@ static void bt_chain_analyse(const struct ir_block *ir, bool chainable[2])
         seen[slot] = true;
         rip[slot] = (uint64_t)mv->imm;
     }
+    return true;
+}
+
+/* The previous block left through a chainable exit and t is what the
+ * lookup found next: jump there directly from now on, when nothing but
+ * that exit can lead elsewhere (same code page, so the same mapping, and
+ * the same decoding mode). */
+static void bt_link_previous(struct bt_engine *e, struct tb *t)
+{
+    struct tb *from = e->link_from;
+    e->link_from = NULL;
+    if (!from || !from->valid || !t->valid || log_enabled(LOG_EXEC))
+        return;
+    if (((from->pc_linear ^ t->pc_linear) & TLB_PAGE_MASK) || from->mode != t->mode)
+        return;
+    tb_link(&e->tc, from, e->link_slot, t);
+    e->stat_links++;
+}
+
+static uint64_t bt_pc_linear(const struct cpu_exec *c)
+{
+    bool m64 = (c->cpu.efer & X86_EFER_LMA) && (c->cpu.seg[S_CS].attr & SEG_ATTR_L);
+    return m64 ? c->cpu.rip : ((c->cpu.seg[S_CS].base + c->cpu.rip) & 0xffffffffu);
+}
+
+/* Called by compiled code leaving a chain-safe block (x64_lookup_fn): the
+ * next block when it is compiled and nothing calls for the loop, linking
+ * direct exits on the way. */
+static const void *bt_jit_lookup(struct cpu_exec *c, const void *tag, int64_t slot)
+{
+    struct bt_engine *e = (struct bt_engine *)c; /* c is its first member */
+    struct machine *m = e->m;
+    if (m->mem.generation != e->mem_generation || m->a20_enabled != e->a20 ||
+        log_enabled(LOG_EXEC) || c->cpu.interrupt_shadow || (c->cpu.rflags & X86_FLAG_TF) ||
+        c->cpu.halted)
+        return NULL;
+    uint64_t lin = bt_pc_linear(c);
+    const struct tlb_entry *te = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (te->tag_code != (lin & TLB_PAGE_MASK))
+        return NULL;
+    uint64_t phys = (te->phys & TLB_PAGE_MASK) | (lin & 0xfff);
+    struct tb *t = tb_lookup(&e->tc, lin, phys, bt_mode_key(c));
+    if (!t || !t->code)
+        return NULL;
+    if (slot >= 0) {
+        e->link_from = (struct tb *)tag;
+        e->link_slot = (int)slot;
+        bt_link_previous(e, t);
+    }
+    e->stat_lookups++;
+    return t->code;
 }
 
 /* Compiles a cached block; false when the code buffer is full (the caller
@@ -173,8 +239,8 @@ static void bt_chain_analyse(const struct ir_block *ir, bool chainable[2])
  * on the interpreter. */
 static bool bt_compile(struct bt_engine *e, struct tb *t)
 {
-    struct x64_block_info info = { .tag = t };
-    bt_chain_analyse(&t->ir, info.chainable);
+    struct x64_block_info info = { .tag = t, .lookup = bt_jit_lookup };
+    info.lookup_indirect = bt_chain_analyse(&t->ir, info.chainable);
     int r = x64_compile(e->jit, &t->ir, &info);
     if (r == X64_COMPILE_FULL)
         return false;
@@ -275,8 +341,7 @@ static struct tb *bt_translate(struct bt_engine *e, unsigned max_insns, bool cac
 static struct tb *bt_find(struct bt_engine *e)
 {
     struct cpu_exec *c = &e->c;
-    bool m64 = (c->cpu.efer & X86_EFER_LMA) && (c->cpu.seg[S_CS].attr & SEG_ATTR_L);
-    uint64_t lin = m64 ? c->cpu.rip : ((c->cpu.seg[S_CS].base + c->cpu.rip) & 0xffffffffu);
+    uint64_t lin = bt_pc_linear(c);
     /* The TLB's code tag gives the physical page without a walk. */
     struct tlb_entry *te = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
     if (te->tag_code == (lin & TLB_PAGE_MASK)) {
@@ -374,21 +439,6 @@ static void bt_wait_halted(struct bt_engine *e)
         pthread_cond_wait(&m->cpu_wakeup, &m->lock);
 }
 
-/* The previous block left through a chainable exit and t is what the
- * lookup found next: jump there directly from now on, when nothing but
- * that exit can lead elsewhere (same code page, so the same mapping, and
- * the same decoding mode). */
-static void bt_link_previous(struct bt_engine *e, struct tb *t)
-{
-    struct tb *from = e->link_from;
-    e->link_from = NULL;
-    if (!from || !from->valid || !t->valid || log_enabled(LOG_EXEC))
-        return;
-    if (((from->pc_linear ^ t->pc_linear) & TLB_PAGE_MASK) || from->mode != t->mode)
-        return;
-    tb_link(&e->tc, from, e->link_slot, t);
-}
-
 static enum engine_exit bt_run(void *state)
 {
     struct bt_engine *e = state;
@@ -460,17 +510,25 @@ static enum engine_exit bt_run(void *state)
             int32_t budget = (int32_t)(BT_BLOCKS_PER_SLICE - slice);
             c->chain_budget = budget;
             struct x64_exit x = x64_run(e->jit, c, t->code);
-            /* Chained blocks count towards the slice. */
-            if (c->chain_budget < budget)
-                slice = slice + (unsigned)(budget - (c->chain_budget < 0 ? 0 : c->chain_budget));
+            /* Chained blocks count towards the slice. Every chainable exit
+             * reached spends one unit, taken or not. */
             struct tb *last = (struct tb *)x.tag;
+            int32_t spent = budget - c->chain_budget;
+            if (spent > 0)
+                slice = slice + (unsigned)spent;
+            e->stat_entries++;
+            e->stat_blocks += 1 + (uint64_t)spent -
+                              (spent > 0 && x.slot >= 0 && last->chainable[x.slot] ? 1 : 0);
             e->link_from = NULL;
+            e->stat_x[x.slot < 0 ? 0 : !last->chainable[x.slot] ? 1 : !last->jmp_dest[x.slot] ? 2 : 3]++;
             if (x.slot >= 0 && last->chainable[x.slot] && !last->jmp_dest[x.slot] && last->valid) {
                 e->link_from = last;
                 e->link_slot = (int)x.slot;
             }
         } else {
             e->link_from = NULL;
+            e->stat_blocks++;
+            e->stat_entries++;
             ir_interp_run(&t->ir, c, e->temps);
         }
         e->current = NULL;
@@ -515,6 +573,19 @@ static void bt_destroy(void *state)
     struct bt_engine *e = state;
     if (!e)
         return;
+    if (getenv("VX86_BT_STATS"))
+        fprintf(stderr, "vx86: bt (%s): %llu blocks run, %llu entered from the loop, %llu links, "
+                        "%llu translations, %llu flushes, %zu bytes of host code\n",
+                e->jit ? "jit" : "interp", (unsigned long long)e->stat_blocks,
+                (unsigned long long)e->stat_entries, (unsigned long long)e->stat_links,
+                (unsigned long long)e->tc.translations, (unsigned long long)e->tc.flushes,
+                e->jit ? x64_backend_code_used(e->jit) : (size_t)0);
+    if (getenv("VX86_BT_STATS"))
+        fprintf(stderr, "exits to the loop: slot -1 %llu, unchainable %llu, unlinked %llu, "
+                        "linked %llu; lookups from code %llu\n",
+                (unsigned long long)e->stat_x[0], (unsigned long long)e->stat_x[1],
+                (unsigned long long)e->stat_x[2], (unsigned long long)e->stat_x[3],
+                (unsigned long long)e->stat_lookups);
     tb_cache_destroy(&e->tc);
     x64_backend_destroy(e->jit);
     free(e->c.code_pages);

@@ -67,12 +67,12 @@ struct x64_backend {
     unsigned nslots;
     int owner[16];
     unsigned order_pos;
-    size_t label_off[IR_MAX_INSNS + 3];
+    size_t label_off[IR_MAX_INSNS + 4];
     struct fixup fixups[2 * IR_MAX_INSNS + 8];
     unsigned nfixups;
     struct slow_path slow[IR_MAX_INSNS];
     unsigned nslow;
-    bool has_chain_exit[2];
+    bool has_chain_exit[3]; /* slots 0, 1 and indirect (-1) through the lookup */
 };
 
 static size_t x64_off_tlb(void)
@@ -454,9 +454,10 @@ static uint32_t label_block_exit(const struct x64_backend *be)
     return be->ir->count;
 }
 
+/* slot -1: the indirect exit's stub (lookup without a patch site). */
 static uint32_t label_chain(const struct x64_backend *be, int slot)
 {
-    return be->ir->count + 1 + (uint32_t)slot;
+    return be->ir->count + 1 + (uint32_t)(slot < 0 ? 2 : slot);
 }
 
 /* Caller-saved registers whose temps live across position k. */
@@ -828,8 +829,8 @@ static void emit_call(struct x64_backend *be, const struct ir_insn *i, unsigned 
 static void emit_exit(struct x64_backend *be, int slot, const struct x64_block_info *info)
 {
     struct x64_asm *as = &be->as;
-    if (slot >= 0 && info->chainable[slot]) {
-        be->has_chain_exit[slot] = true;
+    if ((slot >= 0 && info->chainable[slot]) || (slot < 0 && info->lookup && info->lookup_indirect)) {
+        be->has_chain_exit[slot < 0 ? 2 : slot] = true;
         add_fixup(be, x64_jmp32(as), label_chain(be, slot));
         return;
     }
@@ -951,6 +952,45 @@ static void emit_slow(struct x64_backend *be, const struct slow_path *s)
     x64_patch_rel32(as, x64_jmp32(as), s->resume);
 }
 
+/* The stub an exit through a chain slot jumps to: back to the engine when
+ * an exit is requested or the budget is spent, else through the patchable
+ * jump: to the linked successor, or (unlinked) to the engine's lookup of
+ * the next block, entered when found. slot -1 (an indirect exit) has only
+ * the lookup. */
+static void emit_chain_stub(struct x64_backend *be, int slot, size_t start,
+                            struct x64_block_info *info)
+{
+    struct x64_asm *as = &be->as;
+    be->label_off[label_chain(be, slot)] = as->len;
+    x64_alu_mi(as, X64_CMP, 4, cpu_mem(offsetof(struct cpu_exec, exit_request_flag)), 0);
+    size_t f1 = x64_jcc32(as, X64_CC_NE);
+    x64_alu_mi(as, X64_SUB, 4, cpu_mem(offsetof(struct cpu_exec, chain_budget)), 1);
+    size_t f2 = x64_jcc32(as, X64_CC_S);
+    size_t link = slot >= 0 ? x64_jmp32(as) : 0;
+    size_t lookup = as->len, f3 = 0;
+    if (info->lookup) {
+        x64_mov_ri(as, X64_RSI, (uint64_t)(uintptr_t)info->tag);
+        x64_mov_ri(as, X64_RDX, (uint64_t)(int64_t)slot);
+        x64_mov_rr(as, 8, X64_RDI, X64_RBX);
+        x64_call_abs(as, (const void *)info->lookup);
+        x64_test_rr(as, 8, X64_RAX, X64_RAX);
+        f3 = x64_jcc32(as, X64_CC_E);
+        x64_jmp_r(as, X64_RAX);
+    }
+    size_t out = as->len;
+    x64_patch_rel32(as, f1, out);
+    x64_patch_rel32(as, f2, out);
+    if (f3)
+        x64_patch_rel32(as, f3, out);
+    if (slot >= 0) {
+        x64_patch_rel32(as, link, lookup);
+        info->jmp_field[slot] = (uint32_t)(link - start);
+        info->jmp_reset[slot] = (uint32_t)(lookup - start);
+    }
+    x64_mov_ri(as, X64_RAX, (uint64_t)(int64_t)slot);
+    add_fixup(be, x64_jmp32(as), label_block_exit(be));
+}
+
 /* ---- public interface ---- */
 
 int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_block_info *info)
@@ -967,11 +1007,11 @@ int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_bl
         return X64_COMPILE_FULL;
     size_t start = as->len;
     unsigned n = ir->count;
-    for (unsigned k = 0; k < n + 3; k++)
+    for (unsigned k = 0; k < n + 4; k++)
         be->label_off[k] = SIZE_MAX;
     be->nfixups = 0;
     be->nslow = 0;
-    be->has_chain_exit[0] = be->has_chain_exit[1] = false;
+    be->has_chain_exit[0] = be->has_chain_exit[1] = be->has_chain_exit[2] = false;
     for (int r = 0; r < 16; r++)
         be->owner[r] = -1;
 
@@ -1000,23 +1040,9 @@ int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_bl
         emit_slow(be, &be->slow[s]);
     info->jmp_field[0] = info->jmp_field[1] = 0;
     info->jmp_reset[0] = info->jmp_reset[1] = 0;
-    for (int slot = 0; slot < 2; slot++) {
-        if (!be->has_chain_exit[slot])
-            continue;
-        be->label_off[label_chain(be, slot)] = as->len;
-        x64_alu_mi(as, X64_CMP, 4, cpu_mem(offsetof(struct cpu_exec, exit_request_flag)), 0);
-        size_t f1 = x64_jcc32(as, X64_CC_NE);
-        x64_alu_mi(as, X64_SUB, 4, cpu_mem(offsetof(struct cpu_exec, chain_budget)), 1);
-        size_t f2 = x64_jcc32(as, X64_CC_S);
-        size_t link = x64_jmp32(as);
-        size_t out = as->len;
-        x64_patch_rel32(as, f1, out);
-        x64_patch_rel32(as, f2, out);
-        x64_patch_rel32(as, link, out);
-        x64_mov_ri(as, X64_RAX, (uint64_t)slot);
-        add_fixup(be, x64_jmp32(as), label_block_exit(be));
-        info->jmp_field[slot] = (uint32_t)(link - start);
-        info->jmp_reset[slot] = (uint32_t)(out - start);
+    for (int slot = -1; slot < 2; slot++) {
+        if (be->has_chain_exit[slot < 0 ? 2 : slot])
+            emit_chain_stub(be, slot, start, info);
     }
     be->label_off[label_block_exit(be)] = as->len;
     x64_mov_ri(as, X64_RDX, (uint64_t)(uintptr_t)info->tag);

@@ -38,10 +38,18 @@ struct x64_exit {
 
 struct x64_backend;
 
+/* Finds the compiled block to continue with after `tag` left through
+ * `slot` (-1: an indirect exit), with RIP already stored; NULL returns to
+ * the engine. Called from generated code (the exit request flag and the
+ * budget were checked first); it may link slot 0/1 with x64_link. */
+typedef const void *(*x64_lookup_fn)(struct cpu_exec *c, const void *tag, int64_t slot);
+
 struct x64_block_info {
     /* in */
     const void *tag;        /* returned in x64_exit.tag by this block's exits */
     bool chainable[2];      /* exits through slot k may later be linked */
+    x64_lookup_fn lookup;   /* NULL: unlinked chain exits return to the engine */
+    bool lookup_indirect;   /* exits through slot -1 may continue through lookup too */
     /* out */
     const void *code;       /* entry point (executable view) */
     size_t code_size;

@@ -557,6 +557,13 @@ static uint64_t test_seed(void)
     return (uint64_t)time(NULL);
 }
 
+static const void *null_lookup(struct cpu_exec *c, const void *tag, int64_t slot)
+{
+    (void)c, (void)tag, (void)slot;
+    clobber_caller_saved();
+    return NULL;
+}
+
 /* Compiles and runs one random block both ways; false (with a report) on
  * any difference. */
 static bool check_block(struct env *e, uint64_t seed, unsigned ops, unsigned *compiled)
@@ -569,6 +576,10 @@ static bool check_block(struct env *e, uint64_t seed, unsigned ops, unsigned *co
     struct x64_block_info info = { .tag = (const void *)(uintptr_t)seed };
     info.chainable[0] = rng_below(&rng, 2);
     info.chainable[1] = rng_below(&rng, 2);
+    if (rng_below(&rng, 2)) {
+        info.lookup = null_lookup;
+        info.lookup_indirect = rng_below(&rng, 2);
+    }
     int rc = x64_compile(e->be, &e->ir, &info);
     if (rc == X64_COMPILE_FULL) {
         x64_backend_flush(e->be);
@@ -798,6 +809,72 @@ START_TEST(chained_blocks_jump_directly)
 }
 END_TEST
 
+/* Unlinked and indirect exits ask the lookup for the next block. */
+static struct {
+    const void *next_code[2];
+    const void *tags[8];
+    int64_t slots[8];
+    unsigned calls;
+} lk;
+
+static const void *test_lookup(struct cpu_exec *c, const void *tag, int64_t slot)
+{
+    (void)c;
+    if (lk.calls < 8) {
+        lk.tags[lk.calls] = tag;
+        lk.slots[lk.calls] = slot;
+    }
+    lk.calls++;
+    return lk.calls <= 2 ? lk.next_code[lk.calls - 1] : NULL;
+}
+
+START_TEST(unlinked_exits_continue_through_lookup)
+{
+    struct env *e = env_new();
+    uint64_t rng = 9;
+    env_randomise(e, &rng);
+    struct x64_block_info a = { .tag = "A", .chainable = { true, false }, .lookup = test_lookup };
+    struct x64_block_info bi = { .tag = "B", .lookup = test_lookup, .lookup_indirect = true };
+    build_counter_block(&e->ir, 0);
+    ck_assert_int_eq(x64_compile(e->be, &e->ir, &a), X64_COMPILE_OK);
+    struct ir_block *b = &e->ir;
+    ir_block_reset(b);
+    ir_temp v = ir_ldc(b, 8, AREA_OFF(8));
+    ir_stc(b, 8, AREA_OFF(8), ir_binop(b, IR_ADD, v, ir_movi(b, 1)));
+    ir_exit(b, -1);
+    ck_assert_int_eq(ir_block_finalize(b), 0);
+    ck_assert_int_eq(x64_compile(e->be, b, &bi), X64_COMPILE_OK);
+    struct tctx *t = e->tj;
+    memcpy(t, e->init, sizeof(*t));
+    t->area[0] = t->area[1] = 0;
+    t->c.chain_budget = 50;
+    memset(&lk, 0, sizeof(lk));
+    /* A -> (lookup) B -> (lookup) A -> (lookup: NULL) back with A. */
+    lk.next_code[0] = bi.code;
+    lk.next_code[1] = a.code;
+    struct x64_exit x = x64_run(e->be, &t->c, a.code);
+    ck_assert_uint_eq(lk.calls, 3);
+    ck_assert_ptr_eq(lk.tags[0], a.tag);
+    ck_assert_int_eq(lk.slots[0], 0);
+    ck_assert_ptr_eq(lk.tags[1], bi.tag);
+    ck_assert_int_eq(lk.slots[1], -1);
+    ck_assert_ptr_eq(lk.tags[2], a.tag);
+    ck_assert_ptr_eq(x.tag, a.tag);
+    ck_assert_int_eq(x.slot, 0);
+    ck_assert_uint_eq(t->area[0], 2);
+    ck_assert_uint_eq(t->area[1], 1);
+    ck_assert_int_eq(t->c.chain_budget, 47);
+    /* A spent budget skips the lookup. */
+    memset(&lk, 0, sizeof(lk));
+    t->c.chain_budget = 0;
+    x = x64_run(e->be, &t->c, bi.code);
+    ck_assert_uint_eq(lk.calls, 0);
+    ck_assert_int_eq(x.slot, -1);
+    ck_assert_uint_eq(t->area[1], 2);
+    env_free(e);
+}
+END_TEST
+
 /* The self-modifying-code rule: the boundary after the instruction that
  * overwrote the block stores its RIP and returns -1. */
 START_TEST(invalidated_block_stops_at_boundary)
@@ -844,6 +921,7 @@ static Suite *x64_backend_suite(void)
     tcase_add_test(tc, loop_keeps_values_read_in_body);
     tcase_add_test(tc, chained_blocks_jump_directly);
     tcase_add_test(tc, invalidated_block_stops_at_boundary);
+    tcase_add_test(tc, unlinked_exits_continue_through_lookup);
     tcase_add_test(tc, random_blocks_match_interpreter);
     suite_add_tcase(s, tc);
     return s;
