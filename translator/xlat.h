@@ -24,6 +24,15 @@ struct xlat_ctx {
     uint64_t pc;               /* offset of the current instruction in CS */
     uint64_t next_pc;
     bool end_block;            /* the instruction ended the block */
+    /* The last flag-setting operation translated in this block, when its
+     * operands are still in temps: conditions after it are evaluated inline
+     * instead of through helper_cond. Cleared by any helper call (helpers
+     * may set flags themselves). */
+    struct {
+        bool valid;
+        uint32_t cc_op;
+        ir_temp dst, src;
+    } cc;
 };
 
 /* Offsets of state fields for IR_LDC/IR_STC. */

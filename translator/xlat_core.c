@@ -145,6 +145,10 @@ void xlat_op_write(struct xlat_ctx *x, unsigned n, ir_temp lin, ir_temp v)
 void xlat_set_cc(struct xlat_ctx *x, uint32_t cc_op, ir_temp dst, ir_temp src, ir_temp src2)
 {
     struct ir_block *b = x->ir;
+    x->cc.valid = true;
+    x->cc.cc_op = cc_op;
+    x->cc.dst = dst;
+    x->cc.src = src;
     ir_stc(b, 4, OFF_CC_OP, ir_movi(b, cc_op));
     ir_stc(b, 8, OFF_CC_DST, dst);
     if (src != IR_NO_TEMP)
@@ -159,8 +163,75 @@ ir_temp xlat_rflags(struct xlat_ctx *x)
                    IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP);
 }
 
+/* Conditions straight from the operands of a known SUB/CMP, logic
+ * operation or ADD; NO_TEMP when that cannot be done for this one. */
+static ir_temp xlat_cond_inline(struct xlat_ctx *x, unsigned cond)
+{
+    struct ir_block *b = x->ir;
+    if (!x->cc.valid || x->cc.cc_op < CC_OP_ADD8 || x->cc.cc_op >= CC_OP_COUNT)
+        return IR_NO_TEMP;
+    unsigned kind = (x->cc.cc_op - CC_OP_ADD8) >> 2;
+    unsigned size = 1u << ((x->cc.cc_op - CC_OP_ADD8) & 3);
+    bool neg = cond & 1;
+    ir_temp dst = x->cc.dst, r;
+    ir_temp zero = ir_movi(b, 0);
+    switch (cond >> 1) {
+    case X86_CC_E >> 1:
+        if (kind != 0 && kind != 2 && kind != 4)
+            return IR_NO_TEMP;
+        r = ir_setcc(b, IR_EQ, dst, zero);
+        break;
+    case X86_CC_S >> 1: {
+        if (kind != 0 && kind != 2 && kind != 4)
+            return IR_NO_TEMP;
+        r = ir_setcc(b, IR_LT, ir_ext(b, IR_SEXT, size, dst), zero);
+        break;
+    }
+    case X86_CC_B >> 1:
+    case X86_CC_BE >> 1:
+    case X86_CC_L >> 1:
+    case X86_CC_LE >> 1: {
+        bool be = (cond >> 1) == (X86_CC_BE >> 1), le = (cond >> 1) == (X86_CC_LE >> 1);
+        bool sgn = (cond >> 1) == (X86_CC_L >> 1) || le;
+        if (kind == 2) { /* SUB/CMP: the original operands */
+            ir_temp src = x->cc.src;
+            ir_temp a = ir_binop(b, IR_ADD, dst, src);
+            if (size < 8)
+                a = ir_ext(b, IR_ZEXT, size, a);
+            if (sgn) {
+                a = ir_ext(b, IR_SEXT, size, a);
+                src = ir_ext(b, IR_SEXT, size, src);
+            }
+            enum ir_cond c = sgn ? (le ? IR_LE : IR_LT) : (be ? IR_LEU : IR_LTU);
+            r = ir_setcc(b, c, a, src);
+        } else if (kind == 4) { /* logic: CF = OF = 0 */
+            ir_temp s = ir_ext(b, IR_SEXT, size, dst);
+            if (!sgn && !be)
+                r = zero;                                   /* B: CF */
+            else if (!sgn)
+                r = ir_setcc(b, IR_EQ, dst, zero);          /* BE: ZF */
+            else if (!le)
+                r = ir_setcc(b, IR_LT, s, zero);            /* L: SF */
+            else
+                r = ir_setcc(b, IR_LE, s, zero);            /* LE: ZF or SF */
+        } else if (kind == 0 && !sgn && !be) { /* ADD: CF */
+            r = ir_setcc(b, IR_LTU, dst, x->cc.src);
+        } else {
+            return IR_NO_TEMP;
+        }
+        break;
+    }
+    default:
+        return IR_NO_TEMP; /* O and P go through the helper */
+    }
+    return neg ? ir_binopi(b, IR_XOR, r, 1) : r;
+}
+
 ir_temp xlat_cond(struct xlat_ctx *x, unsigned cond)
 {
+    ir_temp fast = xlat_cond_inline(x, cond);
+    if (fast != IR_NO_TEMP)
+        return fast;
     ir_temp cc = ir_movi(x->ir, cond);
     return ir_call(x->ir, (ir_helper_fn)helper_cond, "helper_cond", 1, cc, IR_NO_TEMP,
                    IR_NO_TEMP, IR_NO_TEMP);
@@ -224,6 +295,7 @@ void xlat_exit_const(struct xlat_ctx *x, uint64_t rip, int slot)
 ir_temp xlat_helper(struct xlat_ctx *x, ir_helper_fn fn, const char *name, unsigned nargs,
                     ir_temp a, ir_temp b, ir_temp c, ir_temp d)
 {
+    x->cc.valid = false; /* helpers may set the flags themselves */
     return ir_call(x->ir, fn, name, nargs, a, b, c, d);
 }
 
