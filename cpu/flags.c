@@ -6,7 +6,10 @@
  *   LOGIC:    dst = result
  *   INC/DEC:  dst = result, src2 = CF before the instruction
  *   SHL/SHR/SAR: dst = result, src = the operand shifted by count-1 (its
- *             edge bit is CF), src2 = the original operand
+ *             edge bit is CF), src2 = the original operand; the count was
+ *             not zero. Undefined flags as this CPU family sets them: AF
+ *             = 1, OF = MSB(result) ^ CF after SHL, the two top result bits
+ *             differing after SHR (0 after SAR), for every count.
  *   MUL:      dst = low result, src = 1 when the high half is significant */
 #include "cpu/exec.h"
 
@@ -119,18 +122,21 @@ static uint64_t cc_compute(uint32_t op, uint64_t dst, uint64_t src, uint64_t src
             f |= X86_FLAG_OF;
         break;
     case 7: /* SHL */
+        f |= X86_FLAG_AF;
         if (cc_sign(src, w))
             f |= X86_FLAG_CF;
         if (cc_sign(src, w) ^ cc_sign(dst, w))
             f |= X86_FLAG_OF;
         break;
     case 8: /* SHR */
+        f |= X86_FLAG_AF;
         if (src & 1)
             f |= X86_FLAG_CF;
-        if (cc_sign(src2 & mask, w))
+        if (cc_sign(dst, w) ^ ((dst >> (w - 2)) & 1))
             f |= X86_FLAG_OF;
         break;
     case 9: /* SAR */
+        f |= X86_FLAG_AF;
         if (src & 1)
             f |= X86_FLAG_CF;
         break;

@@ -31,7 +31,7 @@ struct xlat_ctx {
     struct {
         bool valid;
         uint32_t cc_op;
-        ir_temp dst, src;
+        ir_temp dst, src, src2;
     } cc;
 };
 

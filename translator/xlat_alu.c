@@ -103,6 +103,34 @@ static bool xlat_shift(struct xlat_ctx *x)
     }
     ir_temp lin = IR_NO_TEMP;
     ir_temp v = xlat_op_read_at(x, 0, &lin, true);
+    /* SHL/SHR/SAR by a constant, non-zero count: inline, with lazy flags
+     * (they set every arithmetic flag, so no earlier flag is needed). */
+    bool const_count = in->nops < 2 || in->op[1].kind == X86_OPK_IMM;
+    unsigned ccount = const_count ? (in->nops < 2 ? 1u : (unsigned)in->op[1].value) & (size == 8 ? 63u : 31u) : 0;
+    if (const_count && ccount && (kind == 4 || kind == 5 || kind == 6 || kind == 7)) {
+        unsigned bits = size * 8;
+        ir_temp vz = zext(x, size, v), res, edge;
+        uint32_t cc;
+        if (kind == 4 || kind == 6) {
+            res = ccount >= 64 ? ir_movi(b, 0) : zext(x, size, ir_binopi(b, IR_SHL, vz, ccount));
+            edge = zext(x, size, ir_binopi(b, IR_SHL, vz, ccount - 1));
+            cc = CC_OP_SHL8;
+        } else if (kind == 5) {
+            res = ccount >= 64 ? ir_movi(b, 0) : ir_binopi(b, IR_SHR, vz, ccount);
+            edge = ir_binopi(b, IR_SHR, vz, ccount - 1);
+            cc = CC_OP_SHR8;
+        } else {
+            ir_temp sv = ir_ext(b, IR_SEXT, size, vz);
+            unsigned n = ccount >= bits ? bits - 1 : ccount;
+            unsigned e = ccount >= bits ? bits - 1 : ccount - 1;
+            res = zext(x, size, ir_binopi(b, IR_SAR, sv, n));
+            edge = ir_binopi(b, IR_SAR, sv, e);
+            cc = CC_OP_SAR8;
+        }
+        xlat_op_write(x, 0, lin, res);
+        xlat_set_cc(x, cc_of(cc, size), res, edge, vz);
+        return true;
+    }
     ir_temp count = in->nops > 1 ? xlat_op_read(x, 1) : ir_movi(b, 1);
     ir_temp how = ir_movi(b, kind | size << 8);
     ir_temp res = XLAT_HELPER(x, helper_shift, 3, how, v, count, IR_NO_TEMP);

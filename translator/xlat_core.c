@@ -149,6 +149,7 @@ void xlat_set_cc(struct xlat_ctx *x, uint32_t cc_op, ir_temp dst, ir_temp src, i
     x->cc.cc_op = cc_op;
     x->cc.dst = dst;
     x->cc.src = src;
+    x->cc.src2 = src2;
     ir_stc(b, 4, OFF_CC_OP, ir_movi(b, cc_op));
     ir_stc(b, 8, OFF_CC_DST, dst);
     if (src != IR_NO_TEMP)
@@ -216,6 +217,8 @@ static ir_temp xlat_cond_inline(struct xlat_ctx *x, unsigned cond)
                 r = ir_setcc(b, IR_LE, s, zero);            /* LE: ZF or SF */
         } else if (kind == 0 && !sgn && !be) { /* ADD: CF */
             r = ir_setcc(b, IR_LTU, dst, x->cc.src);
+        } else if ((kind == 5 || kind == 6) && !sgn && !be && x->cc.src2 != IR_NO_TEMP) {
+            r = x->cc.src2; /* INC/DEC: CF is the one they kept */
         } else {
             return IR_NO_TEMP;
         }
