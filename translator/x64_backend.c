@@ -22,7 +22,14 @@
  * constant folded into its uses, or nothing (never occurs). */
 #define LOC_NONE (-1)
 #define LOC_CONST (-2)
+#define LOC_FUSED (-3) /* computed inside its single user (see fused[]) */
 #define LOC_SLOT 16
+
+enum { FUSE_NONE, FUSE_LDC, FUSE_LEA };
+
+/* The frame slot holding the TLB table selector for c->cpl (the save slot
+ * of rsp, which is never saved). */
+#define TLB_SEL_REG X64_RSP
 
 /* rax, rcx, rdx are scratch (shift counts, mul, the TLB probe, results);
  * rbx holds the struct cpu_exec pointer; rsp the frame. */
@@ -57,6 +64,12 @@ struct x64_backend {
     int32_t first[IR_MAX_TEMPS], last[IR_MAX_TEMPS];
     uint16_t ndefs[IR_MAX_TEMPS];
     bool used[IR_MAX_TEMPS];
+    uint16_t nuses[IR_MAX_TEMPS];
+    int32_t def_at[IR_MAX_TEMPS];  /* position of the (last) definition */
+    /* Per insn: folded into the next one (LDC as a memory operand, ADD/SUB
+     * feeding a ZEXT32 as a 32-bit LEA), so it emits nothing itself. */
+    uint8_t fused[IR_MAX_INSNS];
+    bool has_mem;                  /* the block has LD/ST: keep the TLB selector */
     bool movi_def[IR_MAX_TEMPS];
     int64_t cval[IR_MAX_TEMPS];
     int16_t loc[IR_MAX_TEMPS];
@@ -180,6 +193,77 @@ static struct x64_mem cpu_mem(int64_t off)
 
 /* ---- analysis and allocation ---- */
 
+/* May t (an 8-byte LDC result) be read as a memory operand by i? */
+static bool mem_operand_ok(const struct x64_backend *be, const struct ir_insn *i, ir_temp t)
+{
+    ir_temp other;
+    switch ((enum ir_op)i->op) {
+    case IR_BRCOND: case IR_SETCC:
+    case IR_ADD: case IR_AND: case IR_OR: case IR_XOR:
+        if (i->a != t && i->b != t)
+            return false;
+        other = i->a == t ? i->b : i->a;
+        break;
+    case IR_SUB:
+        if (i->b != t)
+            return false;
+        other = i->a;
+        break;
+    default:
+        return false;
+    }
+    /* The other operand must be a plain value (not constant, not fused). */
+    return other != t && other < be->ir->ntemps && !(be->ndefs[other] == 1 && be->movi_def[other]);
+}
+
+static bool is_movi_const(const struct x64_backend *be, ir_temp t)
+{
+    return be->ndefs[t] == 1 && be->movi_def[t];
+}
+
+/* Single-use results folded into the next insn: an 8-byte LDC read as a
+ * memory operand, and ADD/SUB whose only reader is a ZEXT32 (a 32-bit LEA). */
+static void find_fusions(struct x64_backend *be)
+{
+    const struct ir_block *ir = be->ir;
+    unsigned n = ir->count, nt = ir->ntemps;
+    be->has_mem = false;
+    for (unsigned k = 0; k < n; k++) {
+        be->fused[k] = FUSE_NONE;
+        if (ir->insns[k].op == IR_LD || ir->insns[k].op == IR_ST)
+            be->has_mem = true;
+    }
+    for (unsigned k = 0; k + 1 < n; k++) {
+        const struct ir_insn *i = &ir->insns[k], *nx = &ir->insns[k + 1];
+        ir_temp t = insn_def(i);
+        if (t == IR_NO_TEMP || t >= nt || be->ndefs[t] != 1 || be->nuses[t] != 1 ||
+            be->fused[k])
+            continue;
+        if (i->op == IR_LDC && i->size == 8 && mem_operand_ok(be, nx, t)) {
+            be->fused[k] = FUSE_LDC;
+        } else if ((i->op == IR_ADD || i->op == IR_SUB) && nx->op == IR_ZEXT && nx->size == 4 &&
+                   nx->a == t && i->a != t && i->b != t) {
+            bool ca = is_movi_const(be, i->a), cb = is_movi_const(be, i->b);
+            if (i->op == IR_SUB && (!cb || ca || !x64_fits_i32(-be->cval[i->b])))
+                continue;
+            if (ca && cb)
+                continue;
+            if ((ca && !x64_fits_i32(be->cval[i->a])) || (cb && !x64_fits_i32(be->cval[i->b])))
+                continue;
+            be->fused[k] = FUSE_LEA;
+            /* An LEA takes no memory operand: a field read just before
+             * goes to a register after all. */
+            if (k > 0 && be->fused[k - 1] == FUSE_LDC)
+                be->fused[k - 1] = FUSE_NONE;
+            /* The operands are read one insn later. */
+            if (!ca && be->last[i->a] < (int32_t)k + 1)
+                be->last[i->a] = (int32_t)k + 1;
+            if (!cb && be->last[i->b] < (int32_t)k + 1)
+                be->last[i->b] = (int32_t)k + 1;
+        }
+    }
+}
+
 static int alloc_slot(struct x64_backend *be, int32_t from, int32_t to)
 {
     for (unsigned s = 0; s < be->nslots; s++) {
@@ -205,6 +289,8 @@ static int analyse(struct x64_backend *be)
         be->last[t] = -1;
         be->ndefs[t] = 0;
         be->used[t] = false;
+        be->nuses[t] = 0;
+        be->def_at[t] = -1;
         be->movi_def[t] = false;
         be->loc[t] = LOC_NONE;
     }
@@ -252,6 +338,7 @@ static int analyse(struct x64_backend *be)
                 be->first[t] = (int32_t)k;
             be->last[t] = (int32_t)k;
             be->used[t] = true;
+            be->nuses[t]++;
         }
         ir_temp d = insn_def(i);
         if ((insn_pure(i) || i->op == IR_LD) && d >= nt)
@@ -263,11 +350,13 @@ static int analyse(struct x64_backend *be)
                 be->first[d] = (int32_t)k;
             be->last[d] = (int32_t)k;
             be->ndefs[d]++;
+            be->def_at[d] = (int32_t)k;
             be->movi_def[d] = i->op == IR_MOVI;
             be->cval[d] = i->imm;
         }
     }
     be->calls_before[n] = calls;
+    find_fusions(be);
 
     /* A value that flows around a backward branch must keep its place over
      * the whole loop: grow every interval touching a loop to cover it,
@@ -306,13 +395,17 @@ static int analyse(struct x64_backend *be)
             be->loc[t] = LOC_CONST;
             continue;
         }
+        if (be->ndefs[t] == 1 && be->fused[be->def_at[t]]) {
+            be->loc[t] = LOC_FUSED;
+            continue;
+        }
         be->start_count[be->first[t] + 1]++;
     }
     for (unsigned k = 1; k <= n; k++)
         be->start_count[k] += be->start_count[k - 1];
     unsigned norder = 0;
     for (unsigned t = 0; t < nt; t++) {
-        if (be->first[t] < 0 || be->loc[t] == LOC_CONST)
+        if (be->first[t] < 0 || be->loc[t] == LOC_CONST || be->loc[t] == LOC_FUSED)
             continue;
         be->order[be->start_count[be->first[t]]++] = (uint16_t)t;
         norder++;
@@ -337,6 +430,21 @@ static int analyse(struct x64_backend *be)
         unsigned n1 = spans_call ? sizeof(callee_saved_regs) : sizeof(caller_saved_regs);
         unsigned n2 = spans_call ? sizeof(caller_saved_regs) : sizeof(callee_saved_regs);
         int pick = X64_NOREG;
+        /* A result may take the register of an operand that dies in the
+         * same insn (every lowering reads its operands first): no move. */
+        const struct ir_insn *di = &be->ir->insns[s];
+        if (insn_def(di) == t && di->op != IR_CALL && di->op != IR_SELECT) {
+            const ir_temp cand[2] = { di->a, di->op == IR_MOV || di->op == IR_LD ? IR_NO_TEMP : di->b };
+            for (int j = 0; j < 2 && pick < 0; j++) {
+                ir_temp u = cand[j];
+                if (u == IR_NO_TEMP || u == t || u >= be->ir->ntemps)
+                    continue;
+                int r = be->loc[u];
+                if (r >= 0 && r < LOC_SLOT && reg_temp[r] == u && reg_end[r] == s &&
+                    (!spans_call || ((1u << r) & CALLER_SAVED_MASK) == 0))
+                    pick = r;
+            }
+        }
         for (unsigned j = 0; j < n1 && pick < 0; j++)
             if (reg_end[pref1[j]] < s)
                 pick = pref1[j];
@@ -434,6 +542,18 @@ static void dfinish(struct x64_backend *be, ir_temp d, int r)
     }
 }
 
+/* t is an 8-byte LDC folded into its user: its field as a memory operand. */
+static bool fused_ldc(const struct x64_backend *be, ir_temp t, struct x64_mem *m)
+{
+    if (be->loc[t] != LOC_FUSED)
+        return false;
+    const struct ir_insn *d = &be->ir->insns[be->def_at[t]];
+    if (d->op != IR_LDC)
+        return false;
+    *m = cpu_mem(d->imm);
+    return true;
+}
+
 static bool const_i32(const struct x64_backend *be, ir_temp t, int32_t *v)
 {
     if (!is_const(be, t) || !x64_fits_i32(be->cval[t]))
@@ -527,10 +647,22 @@ static enum x64_cc emit_cmp(struct x64_backend *be, enum ir_cond cond, ir_temp a
         b = t;
         cond = cond_swap(cond);
     }
+    struct x64_mem m;
+    if (fused_ldc(be, a, &m)) {
+        ir_temp t = a;
+        a = b;
+        b = t;
+        cond = cond_swap(cond);
+    }
     bool test = cond == IR_TSTZ || cond == IR_TSTNZ;
     int ra = use(be, a, X64_RCX);
     int32_t imm;
-    if (const_i32(be, b, &imm)) {
+    if (fused_ldc(be, b, &m)) {
+        if (test)
+            x64_test_rm(as, 8, ra, m);
+        else
+            x64_alu_rm(as, X64_CMP, 8, ra, m);
+    } else if (const_i32(be, b, &imm)) {
         if (test)
             x64_test_ri(as, 8, ra, imm);
         else if (imm == 0)
@@ -557,13 +689,17 @@ static void emit_binop(struct x64_backend *be, const struct ir_insn *i)
     enum x64_alu op = (enum x64_alu)alu[i->op];
     bool commutes = i->op != IR_SUB;
     ir_temp a = i->a, b = i->b;
-    if (commutes && is_const(be, a) && !is_const(be, b)) {
+    struct x64_mem m;
+    if (commutes && ((is_const(be, a) && !is_const(be, b)) || fused_ldc(be, a, &m))) {
         a = i->b;
         b = i->a;
     }
     int d = dreg(be, i->d, X64_RAX);
     int32_t imm;
-    if (const_i32(be, b, &imm)) {
+    if (fused_ldc(be, b, &m)) {
+        move_to(be, d, a);
+        x64_alu_rm(as, op, 8, d, m);
+    } else if (const_i32(be, b, &imm)) {
         move_to(be, d, a);
         x64_alu_ri(as, op, 8, d, imm);
     } else {
@@ -676,6 +812,23 @@ static void emit_ext(struct x64_backend *be, const struct ir_insn *i)
 {
     struct x64_asm *as = &be->as;
     int d = dreg(be, i->d, X64_RAX);
+    if (be->loc[i->a] == LOC_FUSED) {
+        /* zext32(a + b) or zext32(a - imm): one 32-bit LEA */
+        const struct ir_insn *f = &be->ir->insns[be->def_at[i->a]];
+        ir_temp a = f->a, b = f->b;
+        if (is_const(be, a)) {
+            a = f->b;
+            b = f->a;
+        }
+        int ra = use(be, a, X64_RCX);
+        int32_t imm;
+        if (const_i32(be, b, &imm))
+            x64_lea32(as, d, x64_mem_bd(ra, f->op == IR_SUB ? -imm : imm));
+        else
+            x64_lea32(as, d, x64_mem_bisd(ra, use(be, b, X64_RDX), 1, 0));
+        dfinish(be, i->d, d);
+        return;
+    }
     if (is_const(be, i->a)) {
         x64_mov_ri(as, d, fold_ext((enum ir_op)i->op, i->size, (uint64_t)be->cval[i->a]));
     } else {
@@ -700,6 +853,8 @@ static void emit_ldc(struct x64_backend *be, const struct ir_insn *i)
     dfinish(be, i->d, d);
 }
 
+static void emit_tlb_select(struct x64_backend *be);
+
 static void add_slow(struct x64_backend *be, enum slow_kind kind, unsigned k, size_t field,
                      unsigned save_mask)
 {
@@ -722,11 +877,13 @@ static void emit_stc(struct x64_backend *be, const struct ir_insn *i, unsigned k
     }
     unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
     int32_t imm;
-    if (is_const(be, i->a) && (size < 8 || const_i32(be, i->a, &imm))) {
+    if (is_const(be, i->a) && (size < 8 || const_i32(be, i->a, &imm)))
         x64_store_imm(as, size, cpu_mem(i->imm), (int32_t)be->cval[i->a]);
-        return;
-    }
-    x64_store(as, size, cpu_mem(i->imm), use(be, i->a, X64_RAX));
+    else
+        x64_store(as, size, cpu_mem(i->imm), use(be, i->a, X64_RAX));
+    int64_t cpl = (int64_t)offsetof(struct cpu_exec, cpl);
+    if (be->has_mem && i->imm <= cpl && i->imm + size > cpl)
+        emit_tlb_select(be);
 }
 
 /* The inline TLB probe: rax <- byte offset of the entry (scaled by 8 when
@@ -741,22 +898,32 @@ static struct x64_mem tlb_mem(size_t field)
     return x64_mem_bisd(X64_RBX, X64_RAX, 1, (int32_t)base);
 }
 
+/* c->tlb[c->cpl == 3]: the table follows from the CPL at run time. Its
+ * offset (in tlb_mem's scaled units) is kept in a frame slot, computed at
+ * block entry and again after anything that may change the CPL (a helper
+ * call, a store to the field). */
+static void emit_tlb_select(struct x64_backend *be)
+{
+    struct x64_asm *as = &be->as;
+    int32_t unit = sizeof(struct tlb_entry) == 40 ? 8 : 1;
+    x64_alu_rr(as, X64_XOR, 4, X64_RAX, X64_RAX);
+    x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, cpl)), 3);
+    x64_setcc(as, X64_CC_E, X64_RAX);
+    x64_imul_rri(as, X64_RAX, X64_RAX, (int32_t)(TLB_SIZE * sizeof(struct tlb_entry)) / unit);
+    x64_store(as, 8, save_mem(TLB_SEL_REG), X64_RAX);
+}
+
 static size_t emit_tlb_probe(struct x64_backend *be, int ra, unsigned size, bool write)
 {
     struct x64_asm *as = &be->as;
     x64_mov_rr(as, 8, X64_RAX, ra);
     x64_shift_ri(as, X64_SHR, 8, X64_RAX, 12);
     x64_alu_ri(as, X64_AND, 4, X64_RAX, TLB_SIZE - 1);
-    /* c->tlb[c->cpl == 3]: the table follows from the CPL at run time. */
-    x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, cpl)), 3);
-    x64_setcc(as, X64_CC_E, X64_RDX);
-    x64_movzx_rr(as, X64_RDX, X64_RDX, 1);
-    x64_shift_ri(as, X64_SHL, 4, X64_RDX, TLB_BITS);
-    x64_alu_rr(as, X64_OR, 4, X64_RAX, X64_RDX);
     if (sizeof(struct tlb_entry) == 40)
         x64_lea(as, X64_RAX, x64_mem_bisd(X64_RAX, X64_RAX, 4, 0));
     else
         x64_imul_rri(as, X64_RAX, X64_RAX, (int32_t)sizeof(struct tlb_entry));
+    x64_alu_rm(as, X64_ADD, 8, X64_RAX, save_mem(TLB_SEL_REG));
     /* The tag of the entry names the page of lin; it equals the page of the
      * last byte only when the access stays within that page. */
     x64_lea(as, X64_RDX, x64_mem_bd(ra, (int32_t)size - 1));
@@ -801,20 +968,20 @@ static void emit_call(struct x64_backend *be, const struct ir_insn *i, unsigned 
     const ir_temp args[4] = { i->a, i->b, i->c, i->x };
     unsigned nargs = i->nargs;
     unsigned across = live_across(be, k);
-    unsigned save = across;
-    /* Arguments in registers the argument set-up overwrites are read back
-     * from their save slots. */
-    for (unsigned j = 0; j < nargs; j++) {
-        int r = reg_of(be, args[j]);
-        if (r == X64_RSI || r == X64_R8)
-            save |= 1u << r;
-    }
-    save_regs(be, save);
+    save_regs(be, across);
+    /* Arguments load in order rsi, rdx, rcx, r8; of the allocatable
+     * registers only rsi is overwritten before a later argument may read
+     * it (rdx and rcx hold no temps, r8 is last): park it in rax. */
+    bool park = false;
+    for (unsigned j = 1; j < nargs; j++)
+        if (reg_of(be, args[j]) == X64_RSI && reg_of(be, args[0]) != X64_RSI)
+            park = true;
+    if (park)
+        x64_mov_rr(as, 8, X64_RAX, X64_RSI);
     for (unsigned j = 0; j < nargs; j++) {
         ir_temp t = args[j];
-        int r = reg_of(be, t);
-        if (r >= 0 && (save & (1u << r)))
-            x64_load(as, 8, arg_regs[j], save_mem(r));
+        if (park && j > 0 && reg_of(be, t) == X64_RSI)
+            x64_mov_rr(as, 8, arg_regs[j], X64_RAX);
         else
             move_to(be, arg_regs[j], t);
     }
@@ -824,6 +991,8 @@ static void emit_call(struct x64_backend *be, const struct ir_insn *i, unsigned 
     restore_regs(be, across & ~(rd >= 0 ? 1u << rd : 0u));
     if (i->d != IR_NO_TEMP)
         dfinish(be, i->d, X64_RAX);
+    if (be->has_mem)
+        emit_tlb_select(be); /* the helper may have changed the CPL */
 }
 
 static void emit_exit(struct x64_backend *be, int slot, const struct x64_block_info *info)
@@ -842,6 +1011,8 @@ static void emit_insn(struct x64_backend *be, unsigned k, const struct x64_block
 {
     const struct ir_insn *i = &be->ir->insns[k];
     struct x64_asm *as = &be->as;
+    if (be->fused[k])
+        return; /* the next insn does it */
     if (insn_pure(i) && !be->used[i->d])
         return; /* nothing reads the result */
     switch ((enum ir_op)i->op) {
@@ -1017,6 +1188,8 @@ int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_bl
 
     /* Temps become the owners of their registers as their intervals
      * start; order[] is sorted by start. */
+    if (be->has_mem)
+        emit_tlb_select(be);
     unsigned o = 0;
     for (unsigned k = 0; k < n; k++) {
         while (o < (unsigned)norder && be->first[be->order[o]] == (int32_t)k) {

@@ -212,6 +212,11 @@ void x64_test_ri(struct x64_asm *a, unsigned size, int r, int32_t imm)
     }
 }
 
+void x64_test_rm(struct x64_asm *a, unsigned size, int r, struct x64_mem m)
+{
+    op1(a, size, size == 1 ? 0x84 : 0x85, r, rm_mem(m), size == 1 ? 1 : 0);
+}
+
 void x64_shift_cl(struct x64_asm *a, enum x64_shift op, unsigned size, int r)
 {
     op1(a, size, size == 1 ? 0xd2 : 0xd3, op, rm_reg(r), 2);
@@ -317,6 +322,11 @@ void x64_store_imm(struct x64_asm *a, unsigned size, struct x64_mem m, int32_t i
 void x64_lea(struct x64_asm *a, int dst, struct x64_mem m)
 {
     op1(a, 8, 0x8d, dst, rm_mem(m), 0);
+}
+
+void x64_lea32(struct x64_asm *a, int dst, struct x64_mem m)
+{
+    op1(a, 4, 0x8d, dst, rm_mem(m), 0);
 }
 
 size_t x64_jmp32(struct x64_asm *a)

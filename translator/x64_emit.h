@@ -72,6 +72,7 @@ void x64_alu_rr(struct x64_asm *a, enum x64_alu op, unsigned size, int dst, int 
 void x64_alu_ri(struct x64_asm *a, enum x64_alu op, unsigned size, int dst, int32_t imm);
 void x64_test_rr(struct x64_asm *a, unsigned size, int r1, int r2);
 void x64_test_ri(struct x64_asm *a, unsigned size, int r, int32_t imm);
+void x64_test_rm(struct x64_asm *a, unsigned size, int r, struct x64_mem m);
 void x64_shift_cl(struct x64_asm *a, enum x64_shift op, unsigned size, int r);
 void x64_shift_ri(struct x64_asm *a, enum x64_shift op, unsigned size, int r, uint8_t imm);
 void x64_imul_rr(struct x64_asm *a, int dst, int src);              /* 64-bit */
@@ -89,6 +90,7 @@ void x64_load(struct x64_asm *a, unsigned size, int dst, struct x64_mem m); /* z
 void x64_store(struct x64_asm *a, unsigned size, struct x64_mem m, int src);
 void x64_store_imm(struct x64_asm *a, unsigned size, struct x64_mem m, int32_t imm);
 void x64_lea(struct x64_asm *a, int dst, struct x64_mem m);
+void x64_lea32(struct x64_asm *a, int dst, struct x64_mem m);        /* zero-extends */
 void x64_alu_rm(struct x64_asm *a, enum x64_alu op, unsigned size, int dst, struct x64_mem m);
 void x64_alu_mi(struct x64_asm *a, enum x64_alu op, unsigned size, struct x64_mem m, int32_t imm);
 void x64_cmov_rm(struct x64_asm *a, enum x64_cc cc, int dst, struct x64_mem m);

@@ -358,6 +358,43 @@ static void gen_one(struct gen *g)
     if (g->budget == 0)
         return;
     g->budget--;
+    if (rng_below(r, 10) == 0) {
+        /* Shapes the translator emits: a field read straight into an
+         * operation, an address sum wrapped to 32 bits. */
+        static const enum ir_op ops[] = { IR_ADD, IR_SUB, IR_AND, IR_OR, IR_XOR };
+        size_t off = AREA_OFF(rng_below(r, RESULT_WORD * 8 - 8));
+        switch (rng_below(r, 4)) {
+        case 0: {
+            ir_temp a = pick(g);
+            ir_temp f = ir_ldc(b, 8, off);
+            enum ir_op op = ops[rng_below(r, 5)];
+            pool_add(g, rng_below(r, 2) ? ir_binop(b, op, a, f) : ir_binop(b, op, f, a));
+            break;
+        }
+        case 1: {
+            ir_temp a = pick(g);
+            ir_temp f = ir_ldc(b, 8, off);
+            enum ir_cond cc = (enum ir_cond)rng_below(r, 12);
+            pool_add(g, rng_below(r, 2) ? ir_setcc(b, cc, a, f) : ir_setcc(b, cc, f, a));
+            break;
+        }
+        case 2: {
+            ir_temp a = pick(g), c = rng_below(r, 2) ? pick(g) : ir_movi(b, interesting(r));
+            if (rng_below(r, 2))
+                c = ir_ldc(b, 8, off);
+            ir_temp sum = rng_below(r, 2) ? ir_binop(b, IR_ADD, a, c) : ir_binop(b, IR_ADD, c, a);
+            pool_add(g, ir_ext(b, IR_ZEXT, 4, sum));
+            break;
+        }
+        default: {
+            ir_temp a = pick(g);
+            ir_temp dif = ir_binop(b, IR_SUB, a, ir_movi(b, interesting(r)));
+            pool_add(g, ir_ext(b, IR_ZEXT, 4, dif));
+            break;
+        }
+        }
+        return;
+    }
     unsigned what = rng_below(r, 100);
     if (what < 6) {
         pool_add(g, ir_movi(b, interesting(r)));
