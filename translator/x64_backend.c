@@ -244,7 +244,7 @@ static void find_fusions(struct x64_backend *be)
         } else if ((i->op == IR_ADD || i->op == IR_SUB) && nx->op == IR_ZEXT && nx->size == 4 &&
                    nx->a == t && i->a != t && i->b != t) {
             bool ca = is_movi_const(be, i->a), cb = is_movi_const(be, i->b);
-            if (i->op == IR_SUB && (!cb || ca || !x64_fits_i32(-be->cval[i->b])))
+            if (i->op == IR_SUB && (!cb || ca || !x64_fits_i32((int64_t)(0 - (uint64_t)be->cval[i->b]))))
                 continue;
             if (ca && cb)
                 continue;
@@ -822,8 +822,10 @@ static void emit_ext(struct x64_backend *be, const struct ir_insn *i)
         }
         int ra = use(be, a, X64_RCX);
         int32_t imm;
-        if (const_i32(be, b, &imm))
-            x64_lea32(as, d, x64_mem_bd(ra, f->op == IR_SUB ? -imm : imm));
+        if (f->op == IR_SUB) /* b is a constant whose negation fits (find_fusions) */
+            x64_lea32(as, d, x64_mem_bd(ra, (int32_t)(0 - (uint64_t)be->cval[b])));
+        else if (const_i32(be, b, &imm))
+            x64_lea32(as, d, x64_mem_bd(ra, imm));
         else
             x64_lea32(as, d, x64_mem_bisd(ra, use(be, b, X64_RDX), 1, 0));
         dfinish(be, i->d, d);
