@@ -69,6 +69,9 @@ struct x64_backend {
     /* Per insn: folded into the next one (LDC as a memory operand, ADD/SUB
      * feeding a ZEXT32 as a 32-bit LEA), so it emits nothing itself. */
     uint8_t fused[IR_MAX_INSNS];
+    /* Per LDC: the temp last stored to the same field in this basic block
+     * (the load becomes a register copy), or IR_NO_TEMP. */
+    ir_temp fwd[IR_MAX_INSNS];
     bool has_mem;                  /* the block has LD/ST: keep the TLB selector */
     bool movi_def[IR_MAX_TEMPS];
     int64_t cval[IR_MAX_TEMPS];
@@ -221,6 +224,75 @@ static bool is_movi_const(const struct x64_backend *be, ir_temp t)
     return be->ndefs[t] == 1 && be->movi_def[t];
 }
 
+/* Store-to-load forwarding within a basic block: an LDC of a field the
+ * block stored before (same offset, no wider) reads the stored temp
+ * instead. A helper call, a label or an overlapping store forgets what is
+ * known; the soft MMU slow paths of LD/ST only change the TLB and what
+ * follows it in struct cpu_exec (or fault, ending the block), so fields
+ * before the TLB and past the struct survive them. */
+static void find_forwards(struct x64_backend *be)
+{
+    const struct ir_block *ir = be->ir;
+    struct known { int64_t off; unsigned size; ir_temp t; } kn[16];
+    unsigned nk = 0;
+    const int64_t mmu_lo = (int64_t)offsetof(struct cpu_exec, tlb);
+    const int64_t mmu_hi = (int64_t)sizeof(struct cpu_exec);
+    for (unsigned k = 0; k < ir->count; k++) {
+        const struct ir_insn *i = &ir->insns[k];
+        be->fwd[k] = IR_NO_TEMP;
+        switch ((enum ir_op)i->op) {
+        case IR_LABEL: case IR_CALL:
+            nk = 0;
+            break;
+        case IR_LD: case IR_ST:
+            for (unsigned j = 0; j < nk;)
+                if (kn[j].off < mmu_hi && kn[j].off + (int64_t)kn[j].size > mmu_lo)
+                    kn[j] = kn[--nk];
+                else
+                    j++;
+            break;
+        case IR_LDC: {
+            unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
+            for (unsigned j = 0; j < nk; j++) {
+                if (kn[j].off == i->imm && kn[j].size >= size) {
+                    be->fwd[k] = kn[j].t;
+                    be->nuses[kn[j].t]++;
+                    if (be->last[kn[j].t] < (int32_t)k)
+                        be->last[kn[j].t] = (int32_t)k;
+                    break;
+                }
+            }
+            break;
+        }
+        case IR_STC: {
+            unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
+            for (unsigned j = 0; j < nk;)
+                if (kn[j].off < i->imm + (int64_t)size && kn[j].off + (int64_t)kn[j].size > i->imm)
+                    kn[j] = kn[--nk];
+                else
+                    j++;
+            if (nk == sizeof(kn) / sizeof(kn[0]))
+                nk--;
+            kn[nk].off = i->imm;
+            kn[nk].size = size;
+            kn[nk].t = i->a;
+            nk++;
+            break;
+        }
+        default:
+            break;
+        }
+        /* A temp redefined no longer holds what was stored. */
+        ir_temp d = insn_def(i);
+        for (unsigned j = 0; d != IR_NO_TEMP && j < nk;) {
+            if (kn[j].t == d)
+                kn[j] = kn[--nk];
+            else
+                j++;
+        }
+    }
+}
+
 /* Single-use results folded into the next insn: an 8-byte LDC read as a
  * memory operand, and ADD/SUB whose only reader is a ZEXT32 (a 32-bit LEA). */
 static void find_fusions(struct x64_backend *be)
@@ -239,7 +311,7 @@ static void find_fusions(struct x64_backend *be)
         if (t == IR_NO_TEMP || t >= nt || be->ndefs[t] != 1 || be->nuses[t] != 1 ||
             be->fused[k])
             continue;
-        if (i->op == IR_LDC && i->size == 8 && mem_operand_ok(be, nx, t)) {
+        if (i->op == IR_LDC && i->size == 8 && be->fwd[k] == IR_NO_TEMP && mem_operand_ok(be, nx, t)) {
             be->fused[k] = FUSE_LDC;
         } else if ((i->op == IR_ADD || i->op == IR_SUB) && nx->op == IR_ZEXT && nx->size == 4 &&
                    nx->a == t && i->a != t && i->b != t) {
@@ -356,6 +428,7 @@ static int analyse(struct x64_backend *be)
         }
     }
     be->calls_before[n] = calls;
+    find_forwards(be);
     find_fusions(be);
 
     /* A value that flows around a backward branch must keep its place over
@@ -434,7 +507,10 @@ static int analyse(struct x64_backend *be)
          * same insn (every lowering reads its operands first): no move. */
         const struct ir_insn *di = &be->ir->insns[s];
         if (insn_def(di) == t && di->op != IR_CALL && di->op != IR_SELECT) {
-            const ir_temp cand[2] = { di->a, di->op == IR_MOV || di->op == IR_LD ? IR_NO_TEMP : di->b };
+            const ir_temp cand[2] = {
+                di->op == IR_LDC ? be->fwd[s] : di->a,
+                di->op == IR_MOV || di->op == IR_LD || di->op == IR_LDC ? IR_NO_TEMP : di->b,
+            };
             for (int j = 0; j < 2 && pick < 0; j++) {
                 ir_temp u = cand[j];
                 if (u == IR_NO_TEMP || u == t || u >= be->ir->ntemps)
@@ -847,11 +923,25 @@ static void emit_ext(struct x64_backend *be, const struct ir_insn *i)
     dfinish(be, i->d, d);
 }
 
-static void emit_ldc(struct x64_backend *be, const struct ir_insn *i)
+static void emit_ldc(struct x64_backend *be, const struct ir_insn *i, unsigned k)
 {
     unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
     int d = dreg(be, i->d, X64_RAX);
-    x64_load(&be->as, size, d, cpu_mem(i->imm));
+    ir_temp src = be->fwd[k];
+    if (src == IR_NO_TEMP) {
+        x64_load(&be->as, size, d, cpu_mem(i->imm));
+    } else if (is_const(be, src)) {
+        x64_mov_ri(&be->as, d, fold_ext(IR_ZEXT, size, (uint64_t)be->cval[src]));
+    } else {
+        /* the stored value, cut to the loaded size */
+        int rs = use(be, src, X64_RCX);
+        if (size == 8)
+            x64_mov_rr(&be->as, 8, d, rs);
+        else if (size == 4)
+            x64_mov_rr(&be->as, 4, d, rs);
+        else
+            x64_movzx_rr(&be->as, d, rs, size);
+    }
     dfinish(be, i->d, d);
 }
 
@@ -1033,7 +1123,7 @@ static void emit_insn(struct x64_backend *be, unsigned k, const struct x64_block
         dfinish(be, i->d, d);
         break;
     }
-    case IR_LDC: emit_ldc(be, i); break;
+    case IR_LDC: emit_ldc(be, i, k); break;
     case IR_STC: emit_stc(be, i, k); break;
     case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: emit_binop(be, i); break;
     case IR_SHL: case IR_SHR: case IR_SAR: emit_shift(be, i); break;

@@ -181,6 +181,8 @@ static uint64_t th0(struct cpu_exec *c, uint64_t a, uint64_t b, uint64_t x, uint
 static uint64_t th1(struct cpu_exec *c, uint64_t a, uint64_t b, uint64_t x, uint64_t y)
 {
     (void)b, (void)x, (void)y;
+    /* like helpers that change guest registers */
+    ((struct tctx *)c)->area[a & 15] ^= a * 0x9e3779b97f4a7c15ull;
     return th_side(c, a) ^ 0xf0f0f0f0f0f0f0f0ull;
 }
 
@@ -363,7 +365,25 @@ static void gen_one(struct gen *g)
          * operation, an address sum wrapped to 32 bits. */
         static const enum ir_op ops[] = { IR_ADD, IR_SUB, IR_AND, IR_OR, IR_XOR };
         size_t off = AREA_OFF(rng_below(r, RESULT_WORD * 8 - 8));
-        switch (rng_below(r, 4)) {
+        switch (rng_below(r, 6)) {
+        case 4:
+        case 5: {
+            /* a register written and read back (sizes and offsets differ
+             * sometimes, a call or an overlapping store may intervene) */
+            size_t reg = AREA_OFF(rng_below(r, 16) * 8);
+            ir_temp v = pick(g);
+            ir_stc(b, rand_size(g), reg, v);
+            switch (rng_below(r, 7)) {
+            case 0: ir_call_void(b, th1, "th1", 1, pick(g), IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP); break;
+            case 4: ir_mov_to(b, v, pick(g)); break;
+            case 1: ir_stc(b, rand_size(g), reg + rng_below(r, 8), pick(g)); break;
+            case 2: ir_ld(b, 4, gen_addr(g, 4)); break;
+            case 3: pool_add(g, ir_binop(b, IR_ADD, pick(g), pick(g))); break;
+            default: break;
+            }
+            pool_add(g, ir_ldc(b, rand_size(g), reg + (rng_below(r, 4) == 0 ? rng_below(r, 8) : 0)));
+            break;
+        }
         case 0: {
             ir_temp a = pick(g);
             ir_temp f = ir_ldc(b, 8, off);
