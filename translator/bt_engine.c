@@ -23,6 +23,8 @@
 #define BT_CODE_SIZE (128u << 20)             /* x86-64 backend code cache */
 #define BT_CODE_PAGES_MAX (64ull << 30 >> 12) /* physical pages tracked: 64 GiB */
 #define BT_BLOCKS_PER_SLICE 4096              /* blocks between lock releases */
+#define BT_JIT_BLOCKS_PER_SLICE 32768         /* the same for compiled blocks (faster) */
+#define BT_JMP_CACHE_BITS 12                  /* recent blocks by linear address */
 
 struct bt_engine {
     struct cpu_exec c;
@@ -35,6 +37,7 @@ struct bt_engine {
     struct tb *current;
     enum bt_backend backend;
     struct x64_backend *jit;  /* NULL with the interpreter backend */
+    struct tb *jmp_cache[1u << BT_JMP_CACHE_BITS];
     struct tb *link_from;     /* last block left through a chainable exit */
     int link_slot;
     /* Counters for VX86_BT_STATS (printed when the engine goes). */
@@ -111,6 +114,7 @@ static uint32_t bt_mode_key(const struct cpu_exec *c)
 static void bt_flush(struct bt_engine *e)
 {
     tb_cache_flush(&e->tc);
+    memset(e->jmp_cache, 0, sizeof(e->jmp_cache));
     if (e->jit)
         x64_backend_flush(e->jit);
     memset(e->c.code_pages, 0, (e->c.code_pages_limit + 7) / 8);
@@ -200,6 +204,19 @@ static void bt_link_previous(struct bt_engine *e, struct tb *t)
     e->stat_links++;
 }
 
+/* tb_lookup behind a direct-mapped cache of recent blocks. */
+static struct tb *bt_lookup(struct bt_engine *e, uint64_t lin, uint64_t phys, uint32_t mode)
+{
+    struct tb **slot = &e->jmp_cache[(lin ^ lin >> BT_JMP_CACHE_BITS) & ((1u << BT_JMP_CACHE_BITS) - 1)];
+    struct tb *t = *slot;
+    if (t && t->pc_linear == lin && t->pc_phys == phys && t->mode == mode && t->valid)
+        return t;
+    t = tb_lookup(&e->tc, lin, phys, mode);
+    if (t)
+        *slot = t;
+    return t;
+}
+
 static uint64_t bt_pc_linear(const struct cpu_exec *c)
 {
     bool m64 = (c->cpu.efer & X86_EFER_LMA) && (c->cpu.seg[S_CS].attr & SEG_ATTR_L);
@@ -222,7 +239,7 @@ static const void *bt_jit_lookup(struct cpu_exec *c, const void *tag, int64_t sl
     if (te->tag_code != (lin & TLB_PAGE_MASK))
         return NULL;
     uint64_t phys = (te->phys & TLB_PAGE_MASK) | (lin & 0xfff);
-    struct tb *t = tb_lookup(&e->tc, lin, phys, bt_mode_key(c));
+    struct tb *t = bt_lookup(e, lin, phys, bt_mode_key(c));
     if (!t || !t->code)
         return NULL;
     if (slot >= 0) {
@@ -346,7 +363,7 @@ static struct tb *bt_find(struct bt_engine *e)
     struct tlb_entry *te = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
     if (te->tag_code == (lin & TLB_PAGE_MASK)) {
         uint64_t phys = (te->phys & TLB_PAGE_MASK) | (lin & 0xfff); /* low bits: MMU flags */
-        struct tb *t = tb_lookup(&e->tc, lin, phys, bt_mode_key(c));
+        struct tb *t = bt_lookup(e, lin, phys, bt_mode_key(c));
         if (t)
             return t;
     } else {
@@ -355,7 +372,7 @@ static struct tb *bt_find(struct bt_engine *e)
         uint8_t byte;
         uint64_t phys;
         if (mmu_fetch(c, lin, &byte, 1, &phys) == 1) {
-            struct tb *t = tb_lookup(&e->tc, lin, phys, bt_mode_key(c));
+            struct tb *t = bt_lookup(e, lin, phys, bt_mode_key(c));
             if (t)
                 return t;
         }
@@ -445,13 +462,14 @@ static enum engine_exit bt_run(void *state)
     struct cpu_exec *c = &e->c;
     struct machine *m = e->m;
     volatile unsigned slice = 0; /* survives the longjmp of a guest fault */
+    const unsigned slice_len = e->jit ? BT_JIT_BLOCKS_PER_SLICE : BT_BLOCKS_PER_SLICE;
     for (;;) {
         if (atomic_load(&m->shutdown_requested))
             return ENGINE_EXIT_SHUTDOWN;
         if (atomic_load(&m->reset_requested))
             return ENGINE_EXIT_RESET;
         c->exit_request_flag = 0; /* before the exchange: a later kick sets it again */
-        if (atomic_exchange(&e->exit_request, false) || (slice = slice + 1) >= BT_BLOCKS_PER_SLICE) {
+        if (atomic_exchange(&e->exit_request, false) || (slice = slice + 1) >= slice_len) {
             /* Let the main loop run timers and input. */
             slice = 0;
             e->link_from = NULL;
@@ -507,7 +525,7 @@ static enum engine_exit bt_run(void *state)
         e->current = t;
         if (t->code) {
             bt_link_previous(e, t);
-            int32_t budget = (int32_t)(BT_BLOCKS_PER_SLICE - slice);
+            int32_t budget = (int32_t)(slice_len - slice);
             c->chain_budget = budget;
             struct x64_exit x = x64_run(e->jit, c, t->code);
             /* Chained blocks count towards the slice. Every chainable exit

@@ -148,6 +148,14 @@ unsigned tb_invalidate_page(struct tb_cache *tc, uint64_t phys_page)
         struct tb *next = t->page_next[slot];
         if (t->valid && (t->page[0] == phys_page || t->page[1] == phys_page)) {
             t->valid = false;
+            /* Off its hash chain, so lookups no longer walk past it. */
+            for (struct tb **p = &tc->hash[tb_hash(t->pc_linear, t->pc_phys, t->mode)]; *p;
+                 p = &(*p)->hash_next) {
+                if (*p == t) {
+                    *p = t->hash_next;
+                    break;
+                }
+            }
             tb_unlink_all(tc, t);
             n++;
         }
