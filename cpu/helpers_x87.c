@@ -4,6 +4,7 @@
  * done by cpu/fpu.c in portable 80-bit software floating point. */
 #include <string.h>
 
+#include "cpu/decode_tables.h"
 #include "cpu/exception.h"
 #include "cpu/fpu.h"
 #include "cpu/helpers.h"
@@ -33,6 +34,21 @@ static enum fpu_env_format x87_env_format(struct cpu_exec *c, unsigned opsize)
     if (opsize == 2)
         return prot ? FPU_ENV_PROT16 : FPU_ENV_REAL16;
     return prot ? FPU_ENV_PROT32 : FPU_ENV_REAL32;
+}
+
+/* Escapes D8..DF: bit r set when the memory form with ModRM.reg r stores. */
+static const uint8_t x87_store_forms[8] = { 0x00, 0xcc, 0x00, 0x8e, 0x00, 0xce, 0x00, 0xce };
+
+/* The memory operand's linear address with the segment checks for its size
+ * and direction; made after the #NM and #MF checks, which come first. */
+static uint64_t x87_operand(struct cpu_exec *c, unsigned op, unsigned reg, uint64_t off, int seg,
+                            unsigned opsize)
+{
+    unsigned size = x86_x87_memsize[op - 0xd8][reg];
+    if (size == 0) /* FLDENV/FNSTENV, or FRSTOR/FNSAVE with the registers */
+        size = fpu_env_size(x87_env_format(c, opsize)) + (op == 0xdd ? 80 : 0);
+    bool store = (x87_store_forms[op - 0xd8] >> reg) & 1;
+    return mmu_seg_linear(c, seg, off, size, store ? MMU_WRITE : MMU_READ);
 }
 
 static void x87_set_eflags(struct cpu_exec *c, uint32_t flags)
@@ -330,9 +346,10 @@ static bool x87_is_nowait(unsigned op, unsigned modrm)
 
 /* a0 = opcode | modrm << 8, a1 = linear address of the memory operand,
  * a2 = operand size */
+/* a3 = segment | 0x100: a1 is an offset in that segment (checked here);
+ * a3 = 0: a1 is already linear. */
 HELPER(helper_x87)
 {
-    (void)a3;
     unsigned op = (unsigned)(a0 & 0xff), modrm = (unsigned)(a0 >> 8) & 0xff;
     if (op == 0x9b) { /* FWAIT */
         x87_check_available(c, true);
@@ -342,8 +359,12 @@ HELPER(helper_x87)
     x87_check_available(c, false);
     if (!x87_is_nowait(op, modrm))
         x87_check_pending(c);
-    if ((modrm >> 6) != 3)
-        x87_memory(c, op, (modrm >> 3) & 7, a1, (unsigned)a2);
+    if ((modrm >> 6) != 3) {
+        uint64_t lin = a1;
+        if (a3 & 0x100)
+            lin = x87_operand(c, op, (modrm >> 3) & 7, a1, (int)(a3 & 0xff), (unsigned)a2);
+        x87_memory(c, op, (modrm >> 3) & 7, lin, (unsigned)a2);
+    }
     else
         x87_register(c, op, modrm);
     return 0;

@@ -68,13 +68,26 @@ ir_temp xlat_ea_offset(struct xlat_ctx *x)
 ir_temp xlat_linear(struct xlat_ctx *x, int seg, ir_temp off, unsigned size, bool write)
 {
     struct ir_block *b = x->ir;
-    if (x->mode64) {
-        if (seg == S_FS || seg == S_GS)
-            return ir_binop(b, IR_ADD, off, ir_ldc(b, 8, OFF_SEG_BASE(seg)));
-        return off;
-    }
     ir_temp lin = ir_new_temp(b);
     unsigned slow = ir_new_label(b), done = ir_new_label(b);
+    if (x->mode64) {
+        /* No limits, but every byte must be canonical (bits 63:47 equal):
+         * with 2^47 added, the access must lie below 2^48. The MMU's check
+         * raises #GP(0), or #SS(0) for the stack. */
+        ir_temp a = off;
+        if (seg == S_FS || seg == S_GS)
+            a = ir_binop(b, IR_ADD, off, ir_ldc(b, 8, OFF_SEG_BASE(seg)));
+        ir_temp biased = ir_binopi(b, IR_ADD, a, 1ull << 47);
+        ir_brcond(b, IR_GTU, biased, ir_movi(b, (1ull << 48) - size), slow);
+        ir_mov_to(b, lin, a);
+        ir_br(b, done);
+        ir_label(b, slow);
+        ir_temp s = ir_movi(b, (uint64_t)seg);
+        ir_temp how = ir_movi(b, size | (write ? 0x100u : 0));
+        ir_mov_to(b, lin, XLAT_HELPER(x, helper_seg_linear, 3, s, off, how, IR_NO_TEMP));
+        ir_label(b, done);
+        return lin;
+    }
     ir_temp end = ir_binopi(b, IR_ADD, off, size);
     size_t lim = write ? offsetof(struct cpu_exec, seg_wlim1) : offsetof(struct cpu_exec, seg_rlim1);
     ir_temp lim1 = ir_ldc(b, 8, lim + (size_t)seg * 8);

@@ -107,6 +107,23 @@ static bool xlat_bswap(struct xlat_ctx *x)
     return true;
 }
 
+/* A pop whose RSP update waits until the instruction can no longer fault
+ * (POP Sreg, LEAVE): reads the slot at sp and returns the new RSP value. */
+static ir_temp pop_at(struct xlat_ctx *x, ir_temp sp, unsigned size, ir_temp *nsp)
+{
+    struct ir_block *b = x->ir;
+    unsigned ss = x->stack_size;
+    sp = zext(x, ss, sp);
+    ir_temp v = ir_ld(b, size, xlat_linear(x, S_SS, sp, size, false));
+    *nsp = zext(x, ss, ir_binopi(b, IR_ADD, sp, size));
+    return v;
+}
+
+static void set_rsp(struct xlat_ctx *x, ir_temp nsp)
+{
+    ir_stc(x->ir, x->stack_size == 2 ? 2 : 8, OFF_REG(R_RSP), nsp);
+}
+
 static bool xlat_pushpop(struct xlat_ctx *x)
 {
     const struct x86_insn *in = x->insn;
@@ -128,8 +145,11 @@ static bool xlat_pushpop(struct xlat_ctx *x)
     case X86_POP: {
         const struct x86_operand *op = &in->op[0];
         if (op->kind == X86_OPK_SEG) {
-            ir_temp v = xlat_pop(x, os);
+            /* RSP moves only once the selector has loaded. */
+            ir_temp nsp;
+            ir_temp v = pop_at(x, ir_ldc(b, 8, OFF_REG(R_RSP)), os, &nsp);
             XLAT_HELPER(x, helper_load_seg, 2, ir_movi(b, op->reg), zext(x, 2, v), IR_NO_TEMP, IR_NO_TEMP);
+            set_rsp(x, nsp);
             if (op->reg == S_SS)
                 xlat_exit_const(x, x->next_pc, 0);
             return true;
@@ -177,13 +197,10 @@ static bool xlat_pushpop(struct xlat_ctx *x)
         return true;
     }
     case X86_LEAVE: {
-        unsigned ss = x->stack_size;
-        ir_temp bp = ir_ldc(b, ss, OFF_REG(R_RBP));
-        if (ss == 2)
-            ir_stc(b, 2, OFF_REG(R_RSP), bp);
-        else
-            ir_stc(b, 8, OFF_REG(R_RSP), bp);
-        ir_temp v = xlat_pop(x, os);
+        /* rSP = rBP, then pop rBP; a faulting pop leaves both alone. */
+        ir_temp nsp;
+        ir_temp v = pop_at(x, ir_ldc(b, 8, OFF_REG(R_RBP)), os, &nsp);
+        set_rsp(x, nsp);
         xlat_reg_write(x, R_RBP, os, false, v);
         return true;
     }

@@ -54,9 +54,19 @@ static bool xlat_loop(struct xlat_ctx *x)
         ncx = ir_ext(b, IR_ZEXT, 4, ncx);
     xlat_reg_write(x, R_RCX, as, false, ncx);
     ir_temp go = ir_setcc(b, IR_NE, as == 8 ? ncx : ir_ext(b, IR_ZEXT, as, ncx), zero);
-    if (in->mnemonic == X86_LOOPE)
+    unsigned mn = in->mnemonic;
+    /* On this CPU a REP (F3) or REPNE (F2) prefix on LOOPE/LOOPNE picks the
+     * ZF condition itself, as it does for CMPS/SCAS: F3 loops while ZF=1,
+     * F2 while ZF=0, whatever the opcode says (the last one counts). */
+    if (mn == X86_LOOPE || mn == X86_LOOPNE) {
+        if (in->prefixes & X86_PFX_REP)
+            mn = X86_LOOPE;
+        else if (in->prefixes & X86_PFX_REPNE)
+            mn = X86_LOOPNE;
+    }
+    if (mn == X86_LOOPE)
         go = ir_binop(b, IR_AND, go, xlat_cond(x, X86_CC_E));
-    else if (in->mnemonic == X86_LOOPNE)
+    else if (mn == X86_LOOPNE)
         go = ir_binop(b, IR_AND, go, xlat_cond(x, X86_CC_NE));
     xlat_branch2(x, go);
     return true;

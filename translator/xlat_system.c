@@ -182,11 +182,11 @@ static bool xlat_control(struct xlat_ctx *x)
         return true;
     }
     case X86_X87: {
-        ir_temp lin = in->has_modrm && (in->modrm >> 6) != 3 ? xlat_ea_offset(x) : ir_movi(b, 0);
-        if (in->has_modrm && (in->modrm >> 6) != 3 && !x->mode64)
-            lin = ir_ext(b, IR_ZEXT, 4, ir_binop(b, IR_ADD, ir_ldc(b, 8, OFF_SEG_BASE(in->mem.seg)), lin));
-        XLAT_HELPER(x, helper_x87, 3, ir_movi(b, (uint64_t)in->opcode | (uint64_t)in->modrm << 8), lin,
-                    ir_movi(b, in->opsize), NONE);
+        /* The helper checks the segment (after #NM/#MF) from the offset. */
+        bool mem = in->has_modrm && (in->modrm >> 6) != 3;
+        ir_temp off = mem ? xlat_ea_offset(x) : ir_movi(b, 0);
+        XLAT_HELPER(x, helper_x87, 4, ir_movi(b, (uint64_t)in->opcode | (uint64_t)in->modrm << 8), off,
+                    ir_movi(b, in->opsize), ir_movi(b, mem ? 0x100u | (unsigned)in->mem.seg : 0));
         return true;
     }
     case X86_FXSAVE: case X86_FXRSTOR: {

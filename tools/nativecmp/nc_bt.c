@@ -218,7 +218,14 @@ static void build_templates(struct nc_bt *b)
         struct x86_cpu *t = m64 ? &b->tmpl64 : &b->tmpl32;
         uint64_t klin = m64 ? KLIN64 : KLIN32;
         cpu_reset(t);
-        t->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
+        /* CR0 as Linux runs user processes (SMSW shows 0x80050033 there),
+         * and the x87/SSE state of a fresh process (FNINIT, MXCSR reset). */
+        t->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM |
+                 X86_CR0_PG;
+        t->fpu.fcw = 0x37f;
+        t->fpu.fsw = 0;
+        t->fpu.ftw = 0;
+        t->fpu.mxcsr = 0x1f80;
         t->cr4 = X86_CR4_PAE;
         t->efer = X86_EFER_NXE | (m64 ? X86_EFER_LME | X86_EFER_LMA : 0);
         t->cr3 = m64 ? KP_PML4 : KP_PDPT_PAE;
