@@ -75,6 +75,7 @@ struct nc_bt {
     struct machine m;
     const struct engine_ops *ops;
     void *engine;
+    enum bt_backend backend;
     uint8_t *ram;
     unsigned pool_next;
     int vector;               /* reported by the stub; -1 none */
@@ -286,7 +287,7 @@ static int nc_bt_new_engine(struct nc_bt *b)
         b->ops->destroy(b->engine);
     b->engine = NULL;
     b->pool_next = 0;
-    bt_set_backend(BT_BACKEND_INTERP);
+    bt_set_backend(b->backend);
     return b->ops->create(&b->m, &b->engine) < 0 ? -1 : 0;
 }
 
@@ -438,13 +439,15 @@ static void nc_bt_destroy(void *opaque)
     free(b);
 }
 
-int nc_bt_interp_create(struct nc_runner *r, char *why, size_t why_len)
+static int nc_bt_create(struct nc_runner *r, char *why, size_t why_len, enum bt_backend backend,
+                        const char *name)
 {
     struct nc_bt *b = calloc(1, sizeof(*b));
     if (!b) {
         snprintf(why, why_len, "out of memory");
         return -1;
     }
+    b->backend = backend;
     machine_init_core(&b->m, true);
     pthread_mutex_init(&b->wd_lock, NULL);
     pthread_cond_init(&b->wd_cond, NULL);
@@ -474,9 +477,25 @@ int nc_bt_interp_create(struct nc_runner *r, char *why, size_t why_len)
     }
     b->wd_started = true;
     memset(r, 0, sizeof(*r));
-    r->name = "bt-interp";
+    r->name = name;
     r->opaque = b;
     r->run = nc_bt_run;
     r->destroy = nc_bt_destroy;
     return 0;
+}
+
+int nc_bt_interp_create(struct nc_runner *r, char *why, size_t why_len)
+{
+    return nc_bt_create(r, why, why_len, BT_BACKEND_INTERP, "bt-interp");
+}
+
+int nc_bt_jit_create(struct nc_runner *r, char *why, size_t why_len)
+{
+#if defined(__x86_64__)
+    return nc_bt_create(r, why, why_len, BT_BACKEND_JIT, "bt-jit");
+#else
+    (void)r;
+    snprintf(why, why_len, "the code generator needs an x86-64 host");
+    return -1;
+#endif
 }

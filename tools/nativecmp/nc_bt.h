@@ -11,5 +11,7 @@
 /* The bt engine with its IR interpreter backend. Returns 0, or -1 with
  * why filled. */
 int nc_bt_interp_create(struct nc_runner *r, char *why, size_t why_len);
+/* The bt engine with its x86-64 code generator (x86-64 hosts only). */
+int nc_bt_jit_create(struct nc_runner *r, char *why, size_t why_len);
 
 #endif

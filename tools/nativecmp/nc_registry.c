@@ -8,6 +8,7 @@
 
 const struct nc_runner_factory nc_runner_factories[] = {
     { "native", "the host CPU, in a child process (another instance for --selfcheck)", nc_native_create },
+    { "bt-jit", "vx86's bt engine with the x86-64 code generator", nc_bt_jit_create },
     { "bt-interp", "vx86's bt engine with the IR interpreter backend", nc_bt_interp_create },
     { NULL, NULL, NULL },
 };
