@@ -348,12 +348,17 @@ HELPER(helper_invlpg)
     return 0;
 }
 
+/* a3 = 0: a1 is the linear address of the bounds pair; a3 = 1: a1 holds
+ * the pair itself, lower bound in the low half (already loaded). */
 HELPER(helper_bound)
 {
-    (void)a3;
     unsigned size = (unsigned)a2;
     int64_t idx, lo, hi;
-    if (size == 2) {
+    if (a3) {
+        idx = size == 2 ? (int16_t)a0 : (int32_t)a0;
+        lo = size == 2 ? (int16_t)a1 : (int32_t)a1;
+        hi = size == 2 ? (int16_t)(a1 >> 16) : (int32_t)(a1 >> 32);
+    } else if (size == 2) {
         idx = (int16_t)a0;
         lo = (int16_t)mmu_load(c, a1, 2);
         hi = (int16_t)mmu_load(c, (a1 + 2) & 0xffffffffu, 2);
@@ -367,12 +372,12 @@ HELPER(helper_bound)
     return 0;
 }
 
-/* ENTER: builds the frame in a scratch copy of RSP/RBP first, writing the
- * registers only when every push has succeeded. */
 /* linear, size: a load with write intent (cpu/helpers_int.c; belongs in
  * cpu/helpers.h). */
 HELPER(helper_ld_rmw);
 
+/* ENTER: builds the frame in a scratch copy of RSP/RBP first, writing the
+ * registers only when every push has succeeded. */
 HELPER(helper_enter)
 {
     (void)a3;

@@ -176,9 +176,17 @@ static bool xlat_control(struct xlat_ctx *x)
         return true;
     case X86_BOUND: {
         unsigned os = in->opsize;
+        /* Two accesses, each checked on its own, lower bound first: that
+         * one's #PF comes before a limit fault of the upper one. */
         ir_temp idx = xlat_reg_read(x, in->op[0].reg, os, false);
-        ir_temp lin = xlat_mem_linear(x, os * 2, false);
-        XLAT_HELPER(x, helper_bound, 3, idx, lin, ir_movi(b, os), NONE);
+        ir_temp off = xlat_ea_offset(x);
+        ir_temp lo = ir_ld(b, os, xlat_linear(x, in->mem.seg, off, os, false));
+        ir_temp off_hi = ir_binopi(b, IR_ADD, off, os);
+        if (in->mem.addr_size < 8)
+            off_hi = ir_ext(b, IR_ZEXT, in->mem.addr_size, off_hi);
+        ir_temp hi = ir_ld(b, os, xlat_linear(x, in->mem.seg, off_hi, os, false));
+        ir_temp pair = ir_binop(b, IR_OR, lo, ir_binopi(b, IR_SHL, hi, os * 8));
+        XLAT_HELPER(x, helper_bound, 4, idx, pair, ir_movi(b, os), ir_movi(b, 1));
         return true;
     }
     case X86_X87: {
