@@ -15,6 +15,7 @@
 #include "cpu/segment.h"
 #include "hw/machine.h"
 #include "softmmu/mmu.h"
+#include "cpu_world.h"
 #include "test_util.h"
 
 #define RAM_SIZE (16u << 20)
@@ -23,45 +24,24 @@
 #define TSS_A 0x3000u
 #define TSS64 0x4000u
 
-/* Selectors of the common GDT. */
-enum {
-    SEL_CODE0 = 0x08, SEL_DATA0 = 0x10, SEL_CODE3 = 0x1b, SEL_DATA3 = 0x23, SEL_TSS_A = 0x28,
-    SEL_CODE16 = 0x30, SEL_CODE64_0 = 0x38, SEL_CODE64_3 = 0x43, SEL_TSS64 = 0x50,
-    SEL_CONF0 = 0x60,
-};
+/* Selectors beyond the flat layout of cpu_world.h. */
+enum { SEL_TSS64 = 0x50 };
 
 static struct machine m;
 static uint8_t *ram;
 static struct cpu_exec *c;
 
-static uint64_t rd(uint64_t pa, unsigned size)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint64_t)ram[pa + i] << (8 * i);
-    return v;
-}
+static uint64_t rd(uint64_t pa, unsigned size) { return cpu_world_read(ram, pa, size); }
+static void wr(uint64_t pa, unsigned size, uint64_t v) { cpu_world_write(ram, pa, size, v); }
 
-static void wr(uint64_t pa, unsigned size, uint64_t v)
-{
-    for (unsigned i = 0; i < size; i++)
-        ram[pa + i] = (uint8_t)(v >> (8 * i));
-}
-
-/* access: the P/DPL/S/type byte; flags: G D L AVL nibble. */
 static void put_desc(unsigned sel, uint32_t base, uint32_t limit, unsigned access, unsigned flags)
 {
-    uint32_t lo = (limit & 0xffff) | (base << 16);
-    uint32_t hi = ((base >> 16) & 0xff) | (access << 8) | (limit & 0xf0000) | ((flags & 0xf) << 20) |
-                  (base & 0xff000000u);
-    wr(GDT + (sel & ~7u), 4, lo);
-    wr(GDT + (sel & ~7u) + 4, 4, hi);
+    cpu_world_put_desc(ram, GDT, sel, base, limit, access, flags);
 }
 
 static void put_gate(uint32_t addr, uint16_t sel, uint32_t off, unsigned access)
 {
-    wr(addr, 4, (off & 0xffff) | ((uint32_t)sel << 16));
-    wr(addr + 4, 4, (off & 0xffff0000u) | (access << 8));
+    cpu_world_put_gate(ram, addr, sel, off, access, 0);
 }
 
 static void put_gate64(unsigned vector, uint16_t sel, uint64_t off, unsigned access, unsigned ist)
@@ -73,42 +53,21 @@ static void put_gate64(unsigned vector, uint16_t sel, uint64_t off, unsigned acc
     wr(a + 12, 4, 0);
 }
 
-static void load_cache(int sreg, uint16_t sel)
-{
-    struct seg_desc d;
-    struct x86_segment s;
-    ck_assert(seg_desc_read(c, sel, &d));
-    seg_cache_from_desc(&s, sel, &d);
-    seg_set(c, sreg, &s);
-}
+static void load_cache(int sreg, uint16_t sel) { cpu_world_load_seg(c, sreg, sel); }
 
 static void setup(void)
 {
-    ram = test_machine_with_ram(&m, RAM_SIZE);
-    c = calloc(1, sizeof(*c));
-    ck_assert_ptr_nonnull(c);
-    c->m = &m;
-    c->fault.vector = -1;
-    c->cc_op = CC_OP_EFLAGS;
-    cpu_reset(&c->cpu);
-    tlb_flush_all(c);
+    c = cpu_world_create(&m, RAM_SIZE);
+    ram = m.ram;
 
-    put_desc(SEL_CODE0, 0, 0xfffff, 0x9a, 0xc);
-    put_desc(SEL_DATA0, 0, 0xfffff, 0x93, 0xc);
-    put_desc(SEL_CODE3, 0, 0xfffff, 0xfb, 0xc);
-    put_desc(SEL_DATA3, 0, 0xfffff, 0xf3, 0xc);
-    put_desc(SEL_TSS_A, TSS_A, 0xfff, 0x8b, 0);
-    put_desc(SEL_CODE16, 0, 0xffff, 0x9b, 0);
-    put_desc(SEL_CODE64_0, 0, 0xfffff, 0x9b, 0xa);
-    put_desc(SEL_CODE64_3, 0, 0xfffff, 0xfb, 0xa);
+    cpu_world_put_flat_gdt(ram, GDT, TSS_A);
+    put_desc(SEL_CODE0, 0, 0xfffff, 0x9a, 0xc);   /* not yet accessed */
     put_desc(SEL_TSS64, TSS64, 0x67, 0x89, 0);   /* upper half at 0x58 stays zero */
-    put_desc(SEL_CONF0, 0, 0xfffff, 0x9f, 0xc);   /* conforming readable code, DPL 0 */
 }
 
 static void teardown(void)
 {
-    free(c);
-    test_machine_free_ram(&m);
+    cpu_world_destroy(&m, c);
 }
 
 /* Protected mode with flat segments at the given CPL and TSS A as the task. */

@@ -12,41 +12,18 @@
 #include "cpu/fpu.h"
 #include "test_util.h"
 
-/* The host x87 is the oracle on x86-64 hosts; VX86_NO_HOST_X87 builds the
- * directed tests alone anywhere. */
-#if defined(__x86_64__) && !defined(VX86_NO_HOST_X87)
-#define HAVE_HOST_X87 1
-#define HOST_AVAILABLE 1
-#else
-#define HOST_AVAILABLE 0
-#endif
+/* The host asm below pushes and pops RFLAGS, so the host oracle is x86-64
+ * only; VX86_NO_HOST_X87 builds the directed tests alone anywhere. */
+#define X87_HOST_64BIT_ONLY 1
+#include "x87_host.h"
 
 /* ---- random values ---- */
 
-static uint64_t rng_state;
+static struct x87_rng rng;
 
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static unsigned rndn(unsigned n)
-{
-    return (unsigned)(rnd() % n);
-}
-
-static uint64_t seed_init(void)
-{
-    const char *env = getenv("FPU_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) * 2654435761u;
-    if (!seed)
-        seed = 1;
-    rng_state = seed;
-    return seed;
-}
+static uint64_t rnd(void) { return x87_rng_next(&rng); }
+static unsigned rndn(unsigned n) { return x87_rng_below(&rng, n); }
+static uint64_t seed_init(void) { return x87_rng_seed(&rng, "FPU_SEED"); }
 
 static uint64_t rnd_sig(void)
 {

@@ -85,15 +85,7 @@ static size_t build_image(uint8_t *img, const struct image_opts *o)
     return len;
 }
 
-static char *write_temp(const void *data, size_t len)
-{
-    char *path = strdup("/tmp/vx86_linux_boot_XXXXXX");
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-    close(fd);
-    return path;
-}
+static char *write_temp(const void *data, size_t len) { return test_write_temp_file("linux_boot", data, len); }
 
 static char *write_image(const struct image_opts *o)
 {
@@ -102,11 +94,7 @@ static char *write_image(const struct image_opts *o)
     return write_temp(img, len);
 }
 
-static void remove_temp(char *path)
-{
-    unlink(path);
-    free(path);
-}
+static void remove_temp(char *path) { test_remove_temp_file(path); }
 
 /* Decodes a GDT descriptor into the cached-segment form of cpu.h. */
 static void check_descriptor(uint64_t d, uint64_t base, uint32_t limit, uint16_t attr)

@@ -30,21 +30,9 @@ static void setup_machine(void)
     e820_add(&m.e820, RAM_SIZE - 0x10000, 0x10000, E820_ACPI);
 }
 
-static char *write_temp(const void *data, size_t len)
-{
-    char *path = strdup("/tmp/vx86_multiboot_XXXXXX");
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-    close(fd);
-    return path;
-}
+static char *write_temp(const void *data, size_t len) { return test_write_temp_file("multiboot", data, len); }
 
-static void remove_temp(char *path)
-{
-    unlink(path);
-    free(path);
-}
+static void remove_temp(char *path) { test_remove_temp_file(path); }
 
 static void put_mb_header(uint8_t *p, uint32_t flags)
 {

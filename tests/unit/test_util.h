@@ -1,11 +1,14 @@
 /* Boilerplate shared by the check-based unit tests (header-only): running a
- * suite from main() and building a core machine with plain RAM at address 0. */
+ * suite from main(), building a core machine with plain RAM at address 0, and
+ * temporary files for the loaders. */
 #ifndef VX86_TESTS_UNIT_TEST_UTIL_H
 #define VX86_TESTS_UNIT_TEST_UTIL_H
 
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "hw/e820.h"
 #include "hw/machine.h"
@@ -53,6 +56,25 @@ static inline void test_machine_free_ram(struct machine *m)
     machine_destroy_core(m);
     free(ram);
     m->ram = NULL;
+}
+
+/* A new file in /tmp named after tag holding len bytes of data; returns
+ * its path for test_remove_temp_file(). */
+static inline char *test_write_temp_file(const char *tag, const void *data, size_t len)
+{
+    char *path = NULL;
+    ck_assert_int_ge(asprintf(&path, "/tmp/vx86_%s_XXXXXX", tag), 0);
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+static inline void test_remove_temp_file(char *path)
+{
+    unlink(path);
+    free(path);
 }
 
 #endif
