@@ -29,6 +29,7 @@ HELPER(helper_bitscan);      /* size | reverse << 8 | kind << 9 (0 bsf/bsr, 1 tz
 HELPER(helper_bt);           /* op (0 bt,1 bts,2 btr,3 btc), value, bit -> new value; sets CF */
 HELPER(helper_cmpxchg);      /* size, accumulator, dst value, src -> value to store; sets ZF, updates rAX */
 HELPER(helper_cmpxchg8b);    /* linear address, operand size (8 or 16) */
+HELPER(helper_ld_rmw);      /* linear, size -> value, read with write intent (faults as a write) */
 
 /* flags */
 HELPER(helper_pushf);        /* -> the image PUSHF stores */
@@ -73,7 +74,7 @@ HELPER(helper_far_call);     /* selector, offset, operand size, next rip */
 HELPER(helper_far_ret);      /* operand size, immediate */
 HELPER(helper_iret);         /* operand size */
 HELPER(helper_int);          /* vector, kind (enum cpu_event_kind), next rip */
-HELPER(helper_bound);        /* index, linear of the bounds pair, operand size */
+HELPER(helper_bound);        /* index, linear of the bounds pair, operand size; a3 = 1: a1 holds the packed pair */
 HELPER(helper_enter);        /* frame size, nesting level, operand size */
 HELPER(helper_sysenter);
 HELPER(helper_sysexit);      /* operand size */
@@ -81,7 +82,7 @@ HELPER(helper_syscall);      /* next rip */
 HELPER(helper_sysret);       /* operand size */
 HELPER(helper_swapgs);
 HELPER(helper_xgetbv);
-HELPER(helper_x87);          /* opcode | modrm << 8, linear of the memory operand, operand size */
+HELPER(helper_x87);          /* opcode | modrm << 8, memory operand, operand size; a3 = seg | 0x100: a1 is an offset in seg */
 HELPER(helper_fxsave);       /* linear, 0 save / 1 restore, 64-bit form */
 
 #endif

@@ -374,7 +374,6 @@ HELPER(helper_bound)
 
 /* linear, size: a load with write intent (cpu/helpers_int.c; belongs in
  * cpu/helpers.h). */
-HELPER(helper_ld_rmw);
 
 /* ENTER: builds the frame in a scratch copy of RSP/RBP first, writing the
  * registers only when every push has succeeded. */

@@ -4,7 +4,6 @@
 #include "cpu/helpers.h"
 #include "translator/xlat.h"
 
-HELPER(helper_ld_rmw); /* cpu/helpers_int.c; belongs in cpu/helpers.h */
 
 static uint32_t cc_of(uint32_t base, unsigned size)
 {

@@ -11,7 +11,6 @@
 
 /* linear, size -> value: the load half of a read-modify-write (faults as a
  * write). Defined in cpu/helpers_int.c; belongs in cpu/helpers.h. */
-HELPER(helper_ld_rmw);
 
 unsigned xlat_size_index(unsigned size)
 {
