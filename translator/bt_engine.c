@@ -13,6 +13,7 @@
 #include "cpu/helpers.h"
 #include "hw/log.h"
 #include "hw/machine.h"
+#include "hw/vclock.h"
 #include "softmmu/mmu.h"
 #include "translator/bt.h"
 #include "translator/tb.h"
@@ -264,6 +265,7 @@ static bool bt_compile(struct bt_engine *e, struct tb *t)
     if (r != X64_COMPILE_OK)
         return true;
     t->code = info.code;
+    tb_release_ir(&e->tc, t); /* only the interpreter needs it */
     for (int k = 0; k < 2; k++) {
         t->chainable[k] = info.chainable[k] && info.jmp_field[k];
         t->jmp_field[k] = info.jmp_field[k];
@@ -470,9 +472,14 @@ static enum engine_exit bt_run(void *state)
             return ENGINE_EXIT_RESET;
         c->exit_request_flag = 0; /* before the exchange: a later kick sets it again */
         if (atomic_exchange(&e->exit_request, false) || (slice = slice + 1) >= slice_len) {
-            /* Let the main loop run timers and input. */
+            /* Let the main loop run timers and input. Due timers also run
+             * here: the main thread can lose the race for the lock again
+             * and again while this one only lets go briefly, and a guest
+             * timing its timer interrupt (Linux's check_timer) must see
+             * them on time. */
             slice = 0;
             e->link_from = NULL;
+            vclock_run_timers(&m->clock);
             pthread_mutex_unlock(&m->lock);
             sched_yield();
             pthread_mutex_lock(&m->lock);

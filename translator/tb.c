@@ -92,6 +92,16 @@ struct tb *tb_insert(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, 
     return t;
 }
 
+void tb_release_ir(struct tb_cache *tc, struct tb *t)
+{
+    uint8_t *copy = (uint8_t *)t->ir.insns;
+    size_t len = (t->ir.count * sizeof(struct ir_insn) + 15) & ~(size_t)15;
+    if (copy && copy + len == tc->arena + tc->used)
+        tc->used = (size_t)(copy - tc->arena);
+    t->ir.insns = NULL;
+    t->ir.count = t->ir.capacity = 0;
+}
+
 void tb_link(struct tb_cache *tc, struct tb *from, int slot, struct tb *to)
 {
     if (from->jmp_dest[slot] || !tc->patch)

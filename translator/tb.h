@@ -66,6 +66,9 @@ struct tb *tb_insert(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, 
 /* Invalidates every block with code on the physical page, unlinking the
  * direct jumps into them; returns how many. */
 unsigned tb_invalidate_page(struct tb_cache *tc, uint64_t phys_page);
+/* Drops t's IR (t runs compiled code only); its arena space comes back
+ * when it was the last allocation, as right after tb_insert. */
+void tb_release_ir(struct tb_cache *tc, struct tb *t);
 /* Makes from's exit slot jump straight to to (both valid, compiled). */
 void tb_link(struct tb_cache *tc, struct tb *from, int slot, struct tb *to);
 
