@@ -16,6 +16,7 @@
 #include "hw/vclock.h"
 #include "softmmu/mmu.h"
 #include "translator/bt.h"
+#include "translator/bt_log.h"
 #include "translator/tb.h"
 #include "translator/x64_backend.h"
 #include "translator/xlat.h"
@@ -311,6 +312,10 @@ static struct tb *bt_translate(struct bt_engine *e, unsigned max_insns, bool cac
         info.max_insns = 1;
         if (xlat_block(c, &e->ir, code, got, &info) < 0)
             return NULL;
+    }
+    if (log_enabled(LOG_IN_ASM)) {
+        unsigned bits = (bt_mode_key(c) & 3) == 2 ? 64 : (bt_mode_key(c) & 3) == 1 ? 32 : 16;
+        bt_log_in_asm(code, info.guest_bytes < got ? info.guest_bytes : got, bits, lin);
     }
     uint64_t page0 = phys0 & ~0xfffull, page1 = page0;
     if (info.guest_bytes > page_rem) {

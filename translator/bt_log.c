@@ -1,4 +1,4 @@
-/* Capstone disassembly for -d in_asm / out_asm. Capstone's x86.h has its own
+/* Capstone disassembly for -d in_asm. Capstone's x86.h has its own
  * enum x86_insn and enum x86_reg, so this file includes no vx86 CPU header. */
 #include <capstone/capstone.h>
 #include <inttypes.h>
@@ -33,9 +33,4 @@ void bt_log_in_asm(const uint8_t *code, size_t len, unsigned code_bits, uint64_t
 {
     cs_mode mode = code_bits == 64 ? CS_MODE_64 : code_bits == 32 ? CS_MODE_32 : CS_MODE_16;
     bt_log_disasm(mode, code, len, pc, "IN");
-}
-
-void bt_log_out_asm(const void *host, size_t len)
-{
-    bt_log_disasm(CS_MODE_64, host, len, (uint64_t)(uintptr_t)host, "OUT");
 }
