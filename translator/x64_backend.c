@@ -73,6 +73,9 @@ struct x64_backend {
      * (the load becomes a register copy), or IR_NO_TEMP. */
     ir_temp fwd[IR_MAX_INSNS];
     bool has_mem;                  /* the block has LD/ST: keep the TLB selector */
+    /* Bytes of a temp that may be nonzero (1, 2, 4, 8): a ZEXT to at least
+     * that is a copy. Known for single-definition temps only. */
+    uint8_t zw[IR_MAX_TEMPS];
     bool movi_def[IR_MAX_TEMPS];
     int64_t cval[IR_MAX_TEMPS];
     int16_t loc[IR_MAX_TEMPS];
@@ -222,6 +225,40 @@ static bool mem_operand_ok(const struct x64_backend *be, const struct ir_insn *i
 static bool is_movi_const(const struct x64_backend *be, ir_temp t)
 {
     return be->ndefs[t] == 1 && be->movi_def[t];
+}
+
+static uint8_t const_width(uint64_t v)
+{
+    return v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
+}
+
+/* zw[] in program order: a use before the (single) definition in linear
+ * order sees the conservative 8. */
+static void find_widths(struct x64_backend *be)
+{
+    const struct ir_block *ir = be->ir;
+    for (unsigned t = 0; t < ir->ntemps; t++)
+        be->zw[t] = 8;
+    for (unsigned k = 0; k < ir->count; k++) {
+        const struct ir_insn *i = &ir->insns[k];
+        ir_temp d = insn_def(i);
+        if (d == IR_NO_TEMP || be->ndefs[d] != 1)
+            continue;
+        uint8_t w = 8;
+        switch ((enum ir_op)i->op) {
+        case IR_MOVI: w = const_width((uint64_t)i->imm); break;
+        case IR_MOV: case IR_SHR: w = be->zw[i->a]; break;
+        case IR_LDC: w = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8; break;
+        case IR_LD: case IR_ROL: case IR_ROR: w = i->size; break;
+        case IR_ZEXT: w = i->size < be->zw[i->a] ? i->size : be->zw[i->a]; break;
+        case IR_AND: w = be->zw[i->a] < be->zw[i->b] ? be->zw[i->a] : be->zw[i->b]; break;
+        case IR_OR: case IR_XOR: w = be->zw[i->a] > be->zw[i->b] ? be->zw[i->a] : be->zw[i->b]; break;
+        case IR_SELECT: w = be->zw[i->c] > be->zw[i->x] ? be->zw[i->c] : be->zw[i->x]; break;
+        case IR_SETCC: w = 1; break;
+        default: break;
+        }
+        be->zw[d] = w;
+    }
 }
 
 /* Store-to-load forwarding within a basic block: an LDC of a field the
@@ -428,6 +465,7 @@ static int analyse(struct x64_backend *be)
         }
     }
     be->calls_before[n] = calls;
+    find_widths(be);
     find_forwards(be);
     find_fusions(be);
 
@@ -772,9 +810,22 @@ static void emit_binop(struct x64_backend *be, const struct ir_insn *i)
     }
     int d = dreg(be, i->d, X64_RAX);
     int32_t imm;
+    uint64_t c = is_const(be, b) ? (uint64_t)be->cval[b] : 0;
     if (fused_ldc(be, b, &m)) {
         move_to(be, d, a);
         x64_alu_rm(as, op, 8, d, m);
+    } else if (is_const(be, b) && !is_const(be, a) &&
+               ((c == 0 && i->op != IR_AND) || (c == ~0ull && i->op == IR_AND))) {
+        move_to(be, d, a); /* x + 0, x - 0, x | 0, x ^ 0, x & ~0 */
+    } else if (is_const(be, b) && c == 0 && i->op == IR_AND) {
+        x64_mov_ri(as, d, 0);
+    } else if (is_const(be, b) && i->op == IR_AND && c <= 0xffffffffu) {
+        /* a 32-bit AND clears the upper half, as the mask does */
+        move_to(be, d, a);
+        x64_alu_ri(as, X64_AND, 4, d, (int32_t)(uint32_t)c);
+    } else if (const_i32(be, b, &imm) && (i->op == IR_ADD || (i->op == IR_SUB && imm != INT32_MIN)) &&
+               reg_of(be, a) >= 0 && reg_of(be, a) != d) {
+        x64_lea(as, d, x64_mem_bd(reg_of(be, a), i->op == IR_ADD ? imm : -imm));
     } else if (const_i32(be, b, &imm)) {
         move_to(be, d, a);
         x64_alu_ri(as, op, 8, d, imm);
@@ -911,8 +962,8 @@ static void emit_ext(struct x64_backend *be, const struct ir_insn *i)
         x64_mov_ri(as, d, fold_ext((enum ir_op)i->op, i->size, (uint64_t)be->cval[i->a]));
     } else {
         int ra = use(be, i->a, X64_RCX);
-        if (i->size == 8)
-            x64_mov_rr(as, 8, d, ra);
+        if (i->size == 8 || (i->op == IR_ZEXT && be->zw[i->a] <= i->size))
+            x64_mov_rr(as, 8, d, ra); /* nothing to clear (or sign-extend) */
         else if (i->op == IR_ZEXT && i->size == 4)
             x64_mov_rr(as, 4, d, ra);
         else if (i->op == IR_ZEXT)
@@ -935,7 +986,7 @@ static void emit_ldc(struct x64_backend *be, const struct ir_insn *i, unsigned k
     } else {
         /* the stored value, cut to the loaded size */
         int rs = use(be, src, X64_RCX);
-        if (size == 8)
+        if (size == 8 || be->zw[src] <= size)
             x64_mov_rr(&be->as, 8, d, rs);
         else if (size == 4)
             x64_mov_rr(&be->as, 4, d, rs);
