@@ -72,6 +72,10 @@ struct x64_backend {
     /* Per LDC: the temp last stored to the same field in this basic block
      * (the load becomes a register copy), or IR_NO_TEMP. */
     ir_temp fwd[IR_MAX_INSNS];
+    /* Per STC: store the whole 8-byte register instead (read, merge,
+     * write), because a wider read of it follows while the narrow store
+     * would still be in flight (a failed store-to-load forward). */
+    bool widen[IR_MAX_INSNS];
     bool has_mem;                  /* the block has LD/ST: keep the TLB selector */
     /* Bytes of a temp that may be nonzero (1, 2, 4, 8): a ZEXT to at least
      * that is a copy. Known for single-definition temps only. */
@@ -271,15 +275,19 @@ static void find_forwards(struct x64_backend *be)
 {
     const struct ir_block *ir = be->ir;
     struct known { int64_t off; unsigned size; ir_temp t; } kn[16];
-    unsigned nk = 0;
+    struct narrow { int64_t off; unsigned size; unsigned pos; } ns[8];
+    unsigned nk = 0, nn = 0;
     const int64_t mmu_lo = (int64_t)offsetof(struct cpu_exec, tlb);
     const int64_t mmu_hi = (int64_t)sizeof(struct cpu_exec);
+    const int64_t regs_lo = (int64_t)offsetof(struct cpu_exec, cpu.regs);
+    const int64_t regs_hi = regs_lo + (int64_t)sizeof(((struct cpu_exec *)0)->cpu.regs);
     for (unsigned k = 0; k < ir->count; k++) {
         const struct ir_insn *i = &ir->insns[k];
         be->fwd[k] = IR_NO_TEMP;
+        be->widen[k] = false;
         switch ((enum ir_op)i->op) {
         case IR_LABEL: case IR_CALL:
-            nk = 0;
+            nk = nn = 0;
             break;
         case IR_LD: case IR_ST:
             for (unsigned j = 0; j < nk;)
@@ -290,6 +298,10 @@ static void find_forwards(struct x64_backend *be)
             break;
         case IR_LDC: {
             unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
+            for (unsigned j = 0; j < nn; j++)
+                if (ns[j].off < i->imm + (int64_t)size && ns[j].off + (int64_t)ns[j].size > i->imm &&
+                    (i->imm < ns[j].off || i->imm + (int64_t)size > ns[j].off + (int64_t)ns[j].size))
+                    be->widen[ns[j].pos] = true;
             for (unsigned j = 0; j < nk; j++) {
                 if (kn[j].off == i->imm && kn[j].size >= size) {
                     be->fwd[k] = kn[j].t;
@@ -314,6 +326,18 @@ static void find_forwards(struct x64_backend *be)
             kn[nk].size = size;
             kn[nk].t = i->a;
             nk++;
+            /* Byte and word stores to a GPR, merged as a 32-bit AND mask
+             * can express, may be widened. */
+            int64_t sh = (i->imm - regs_lo) % 8;
+            if (size <= 2 && i->imm >= regs_lo && i->imm + (int64_t)size <= regs_hi &&
+                sh * 8 + (int64_t)size * 8 <= 24 && !i->cond) {
+                if (nn == sizeof(ns) / sizeof(ns[0]))
+                    memmove(ns, ns + 1, sizeof(ns) - sizeof(ns[0])), nn--;
+                ns[nn].off = i->imm;
+                ns[nn].size = size;
+                ns[nn].pos = k;
+                nn++;
+            }
             break;
         }
         default:
@@ -1020,7 +1044,23 @@ static void emit_stc(struct x64_backend *be, const struct ir_insn *i, unsigned k
     }
     unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
     int32_t imm;
-    if (is_const(be, i->a) && (size < 8 || const_i32(be, i->a, &imm)))
+    if (be->widen[k]) {
+        /* the whole register: (old & ~field) | value << field */
+        int64_t base = i->imm - (i->imm - (int64_t)offsetof(struct cpu_exec, cpu.regs)) % 8;
+        unsigned sh = (unsigned)(i->imm - base) * 8;
+        uint64_t field = ((1ull << (size * 8)) - 1) << sh;
+        if (is_const(be, i->a)) {
+            x64_mov_ri(as, X64_RCX, ((uint64_t)be->cval[i->a] << sh) & field);
+        } else {
+            x64_movzx_rr(as, X64_RCX, use(be, i->a, X64_RCX), size);
+            if (sh)
+                x64_shift_ri(as, X64_SHL, 4, X64_RCX, (uint8_t)sh);
+        }
+        x64_load(as, 8, X64_RAX, cpu_mem(base));
+        x64_alu_ri(as, X64_AND, 8, X64_RAX, (int32_t)~(uint32_t)field);
+        x64_alu_rr(as, X64_OR, 8, X64_RAX, X64_RCX);
+        x64_store(as, 8, cpu_mem(base), X64_RAX);
+    } else if (is_const(be, i->a) && (size < 8 || const_i32(be, i->a, &imm)))
         x64_store_imm(as, size, cpu_mem(i->imm), (int32_t)be->cval[i->a]);
     else
         x64_store(as, size, cpu_mem(i->imm), use(be, i->a, X64_RAX));

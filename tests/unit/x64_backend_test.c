@@ -370,9 +370,10 @@ static void gen_one(struct gen *g)
         case 5: {
             /* a register written and read back (sizes and offsets differ
              * sometimes, a call or an overlapping store may intervene) */
-            size_t reg = AREA_OFF(rng_below(r, 16) * 8);
+            size_t reg = rng_below(r, 2) ? AREA_OFF(rng_below(r, 16) * 8)
+                                         : offsetof(struct cpu_exec, cpu.regs) + rng_below(r, 16) * 8;
             ir_temp v = pick(g);
-            ir_stc(b, rand_size(g), reg, v);
+            ir_stc(b, rand_size(g), reg + (rng_below(r, 4) == 0 ? 1 : 0), v);
             switch (rng_below(r, 7)) {
             case 0: ir_call_void(b, th1, "th1", 1, pick(g), IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP); break;
             case 4: ir_mov_to(b, v, pick(g)); break;
