@@ -200,23 +200,34 @@ static void bt_link_previous(struct bt_engine *e, struct tb *t)
     e->link_from = NULL;
     if (!from || !from->valid || !t->valid || log_enabled(LOG_EXEC))
         return;
-    if (((from->pc_linear ^ t->pc_linear) & TLB_PAGE_MASK) || from->mode != t->mode)
+    if (((from->pc_linear ^ t->pc_linear) & TLB_PAGE_MASK) || from->mode != t->mode ||
+        from->cs_base != t->cs_base)
         return;
     tb_link(&e->tc, from, e->link_slot, t);
     e->stat_links++;
 }
 
 /* tb_lookup behind a direct-mapped cache of recent blocks. */
-static struct tb *bt_lookup(struct bt_engine *e, uint64_t lin, uint64_t phys, uint32_t mode)
+static struct tb *bt_lookup(struct bt_engine *e, uint64_t lin, uint64_t phys, uint32_t mode,
+                            uint64_t cs_base)
 {
     struct tb **slot = &e->jmp_cache[(lin ^ lin >> BT_JMP_CACHE_BITS) & ((1u << BT_JMP_CACHE_BITS) - 1)];
     struct tb *t = *slot;
-    if (t && t->pc_linear == lin && t->pc_phys == phys && t->mode == mode && t->valid)
+    if (t && t->pc_linear == lin && t->pc_phys == phys && t->mode == mode &&
+        t->cs_base == cs_base && t->valid)
         return t;
-    t = tb_lookup(&e->tc, lin, phys, mode);
+    t = tb_lookup(&e->tc, lin, phys, mode, cs_base);
     if (t)
         *slot = t;
     return t;
+}
+
+/* The CS base blocks are keyed with (0 in 64-bit mode, where it is not
+ * added to RIP). */
+static uint64_t bt_cs_base(const struct cpu_exec *c)
+{
+    bool m64 = (c->cpu.efer & X86_EFER_LMA) && (c->cpu.seg[S_CS].attr & SEG_ATTR_L);
+    return m64 ? 0 : c->cpu.seg[S_CS].base;
 }
 
 static uint64_t bt_pc_linear(const struct cpu_exec *c)
@@ -231,17 +242,22 @@ static uint64_t bt_pc_linear(const struct cpu_exec *c)
 static const void *bt_jit_lookup(struct cpu_exec *c, const void *tag, int64_t slot)
 {
     struct bt_engine *e = (struct bt_engine *)c; /* c is its first member */
+    const struct tb *from = tag;
     struct machine *m = e->m;
     if (m->mem.generation != e->mem_generation || m->a20_enabled != e->a20 ||
         log_enabled(LOG_EXEC) || c->cpu.interrupt_shadow || (c->cpu.rflags & X86_FLAG_TF) ||
         c->cpu.halted)
         return NULL;
-    uint64_t lin = bt_pc_linear(c);
+    /* A chain-safe block changes neither the decoding mode nor CS: the
+     * next block runs in from's. */
+    uint64_t lin = from->cs_base + c->cpu.rip;
+    if ((from->mode & 3) != 2)
+        lin &= 0xffffffffu;
     const struct tlb_entry *te = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
     if (te->tag_code != (lin & TLB_PAGE_MASK))
         return NULL;
     uint64_t phys = (te->phys & TLB_PAGE_MASK) | (lin & 0xfff);
-    struct tb *t = bt_lookup(e, lin, phys, bt_mode_key(c));
+    struct tb *t = bt_lookup(e, lin, phys, from->mode, from->cs_base);
     if (!t || !t->code)
         return NULL;
     if (slot >= 0) {
@@ -333,12 +349,14 @@ static struct tb *bt_translate(struct bt_engine *e, unsigned max_insns, bool cac
         scratch.valid = true;
         return &scratch;
     }
-    struct tb *t = tb_insert(&e->tc, lin, phys0, bt_mode_key(c), page0, page1, info.guest_bytes, &e->ir);
+    struct tb *t = tb_insert(&e->tc, lin, phys0, bt_mode_key(c), bt_cs_base(c), page0, page1,
+                             info.guest_bytes, &e->ir);
     if (t && e->jit && !bt_compile(e, t))
         t = NULL;
     if (!t) {
         bt_flush(e);
-        t = tb_insert(&e->tc, lin, phys0, bt_mode_key(c), page0, page1, info.guest_bytes, &e->ir);
+        t = tb_insert(&e->tc, lin, phys0, bt_mode_key(c), bt_cs_base(c), page0, page1,
+                      info.guest_bytes, &e->ir);
         if (!t)
             return NULL;
         if (e->jit && !bt_compile(e, t))
@@ -370,7 +388,7 @@ static struct tb *bt_find(struct bt_engine *e)
     struct tlb_entry *te = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
     if (te->tag_code == (lin & TLB_PAGE_MASK)) {
         uint64_t phys = (te->phys & TLB_PAGE_MASK) | (lin & 0xfff); /* low bits: MMU flags */
-        struct tb *t = bt_lookup(e, lin, phys, bt_mode_key(c));
+        struct tb *t = bt_lookup(e, lin, phys, bt_mode_key(c), bt_cs_base(c));
         if (t)
             return t;
     } else {
@@ -379,7 +397,7 @@ static struct tb *bt_find(struct bt_engine *e)
         uint8_t byte;
         uint64_t phys;
         if (mmu_fetch(c, lin, &byte, 1, &phys) == 1) {
-            struct tb *t = bt_lookup(e, lin, phys, bt_mode_key(c));
+            struct tb *t = bt_lookup(e, lin, phys, bt_mode_key(c), bt_cs_base(c));
             if (t)
                 return t;
         }

@@ -44,16 +44,18 @@ void tb_cache_flush(struct tb_cache *tc)
     tc->flushes++;
 }
 
-struct tb *tb_lookup(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode)
+struct tb *tb_lookup(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode,
+                     uint64_t cs_base)
 {
     for (struct tb *t = tc->hash[tb_hash(pc_linear, pc_phys, mode)]; t; t = t->hash_next)
-        if (t->pc_linear == pc_linear && t->pc_phys == pc_phys && t->mode == mode && t->valid)
+        if (t->pc_linear == pc_linear && t->pc_phys == pc_phys && t->mode == mode &&
+            t->cs_base == cs_base && t->valid)
             return t;
     return NULL;
 }
 
 struct tb *tb_insert(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode,
-                     uint64_t page0, uint64_t page1, uint32_t guest_bytes,
+                     uint64_t cs_base, uint64_t page0, uint64_t page1, uint32_t guest_bytes,
                      const struct ir_block *ir)
 {
     size_t need = (sizeof(struct tb) + 15) & ~(size_t)15;
@@ -69,6 +71,7 @@ struct tb *tb_insert(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, 
     t->pc_linear = pc_linear;
     t->pc_phys = pc_phys;
     t->mode = mode;
+    t->cs_base = cs_base;
     t->guest_bytes = guest_bytes;
     t->page[0] = page0;
     t->page[1] = page1;

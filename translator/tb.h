@@ -16,6 +16,8 @@
 struct tb {
     uint64_t pc_linear;
     uint64_t pc_phys;
+    uint64_t cs_base;     /* the code holds RIP values: the same linear address
+                           * reached through another CS base is another block */
     uint32_t mode;        /* code size, stack size, 64-bit mode */
     uint32_t guest_bytes;
     uint64_t page[2];     /* physical pages holding its code (page[1] = page[0] if one) */
@@ -57,11 +59,12 @@ struct tb_cache {
 int tb_cache_init(struct tb_cache *tc, size_t arena_size);
 void tb_cache_destroy(struct tb_cache *tc);
 void tb_cache_flush(struct tb_cache *tc);
-struct tb *tb_lookup(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode);
+struct tb *tb_lookup(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode,
+                     uint64_t cs_base);
 /* Copies ir into the arena as a new block; NULL when the arena is full
  * (flush and retry). */
 struct tb *tb_insert(struct tb_cache *tc, uint64_t pc_linear, uint64_t pc_phys, uint32_t mode,
-                     uint64_t page0, uint64_t page1, uint32_t guest_bytes,
+                     uint64_t cs_base, uint64_t page0, uint64_t page1, uint32_t guest_bytes,
                      const struct ir_block *ir);
 /* Invalidates every block with code on the physical page, unlinking the
  * direct jumps into them; returns how many. */
