@@ -43,7 +43,7 @@ struct bt_engine {
     struct tb *link_from;     /* last block left through a chainable exit */
     int link_slot;
     /* Counters for VX86_BT_STATS (printed when the engine goes). */
-    uint64_t stat_blocks, stat_entries, stat_links, stat_lookups, stat_x[4];
+    uint64_t stat_blocks, stat_entries, stat_links, stat_lookups, stat_lookups_direct, stat_x[4];
     uint64_t mem_generation; /* physmem map the TLB was filled under */
     bool a20;                /* A20 state the TLB was filled under */
 };
@@ -266,6 +266,7 @@ static const void *bt_jit_lookup(struct cpu_exec *c, const void *tag, int64_t sl
         bt_link_previous(e, t);
     }
     e->stat_lookups++;
+    e->stat_lookups_direct += slot >= 0;
     return t->code;
 }
 
@@ -630,10 +631,10 @@ static void bt_destroy(void *state)
                 e->jit ? x64_backend_code_used(e->jit) : (size_t)0);
     if (getenv("VX86_BT_STATS"))
         fprintf(stderr, "exits to the loop: slot -1 %llu, unchainable %llu, unlinked %llu, "
-                        "linked %llu; lookups from code %llu\n",
+                        "linked %llu; lookups from code %llu (%llu direct)\n",
                 (unsigned long long)e->stat_x[0], (unsigned long long)e->stat_x[1],
                 (unsigned long long)e->stat_x[2], (unsigned long long)e->stat_x[3],
-                (unsigned long long)e->stat_lookups);
+                (unsigned long long)e->stat_lookups, (unsigned long long)e->stat_lookups_direct);
     tb_cache_destroy(&e->tc);
     x64_backend_destroy(e->jit);
     free(e->c.code_pages);
