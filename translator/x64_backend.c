@@ -89,7 +89,6 @@ struct x64_backend {
     int32_t slot_end[X64_NSLOTS];
     unsigned nslots;
     int owner[16];
-    unsigned order_pos;
     size_t label_off[IR_MAX_INSNS + 4];
     struct fixup fixups[2 * IR_MAX_INSNS + 8];
     unsigned nfixups;
@@ -545,8 +544,6 @@ static int analyse(struct x64_backend *be)
         be->order[be->start_count[be->first[t]]++] = (uint16_t)t;
         norder++;
     }
-    /* start_count[k] now ends the run of temps starting at k; the run for
-     * k begins where k-1's ended. */
 
     /* Linear scan. */
     int32_t reg_end[16];
@@ -619,8 +616,6 @@ static int analyse(struct x64_backend *be)
             be->loc[t] = (int16_t)(LOC_SLOT + slot);
         }
     }
-    be->order_pos = 0;
-    /* Rebuild run starts for the code generator's owner tracking. */
     return (int)norder;
 }
 
