@@ -129,8 +129,6 @@ static void bt_patch_jump(void *opaque, struct tb *from, int slot, struct tb *to
     x64_link(e->jit, from->code, from->jmp_field[slot], from->jmp_reset[slot], to ? to->code : NULL);
 }
 
-HELPER(helper_ld_rmw); /* cpu/helpers_int.c: a load that checks write access first */
-
 /* Helpers that change nothing the engine loop must see before the next
  * block (interrupt state, the interrupt shadow, TF, CPL, modes, the memory
  * map, paging): a block calling only these may jump straight on. Anything
