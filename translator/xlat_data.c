@@ -180,19 +180,51 @@ static bool xlat_pushpop(struct xlat_ctx *x)
         xlat_exit_const(x, x->next_pc, 0); /* IF/TF/IOPL may have changed */
         return true;
     }
-    case X86_PUSHA: {
-        ir_temp sp = xlat_reg_read(x, R_RSP, os, false);
-        static const unsigned order[8] = { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI };
-        for (int i = 0; i < 8; i++)
-            xlat_push(x, os, order[i] == R_RSP ? sp : xlat_reg_read(x, order[i], os, false));
-        return true;
-    }
+    case X86_PUSHA:
     case X86_POPA: {
-        static const unsigned order[8] = { R_RDI, R_RSI, R_RBP, R_RSP, R_RBX, R_RDX, R_RCX, R_RAX };
-        for (int i = 0; i < 8; i++) {
-            ir_temp v = xlat_pop(x, os);
-            if (order[i] != R_RSP)
-                xlat_reg_write(x, order[i], os, false, v);
+        /* All eight slots are addressed from the original stack pointer and
+         * RSP is written once at the end, so a fault on any slot leaves
+         * RSP (and, for POPA, every register) as it was, as the CPU does. */
+        bool push = in->mnemonic == X86_PUSHA;
+        unsigned ss = x->stack_size;
+        static const unsigned push_order[8] = { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI };
+        ir_temp sp0 = ir_ldc(b, 8, OFF_REG(R_RSP));
+        if (ss < 8)
+            sp0 = ir_ext(b, IR_ZEXT, ss, sp0);
+        if (push) {
+            ir_temp vals[8];
+            for (int i = 0; i < 8; i++)
+                vals[i] = xlat_reg_read(x, push_order[i], os, false);
+            for (int i = 0; i < 8; i++) {
+                ir_temp a = ir_binopi(b, IR_SUB, sp0, (uint64_t)(i + 1) * os);
+                if (ss < 8)
+                    a = ir_ext(b, IR_ZEXT, ss, a);
+                ir_st(b, os, xlat_linear(x, S_SS, a, os, true), vals[i]);
+            }
+            ir_temp nsp = ir_binopi(b, IR_SUB, sp0, 8u * os);
+            if (ss == 2)
+                ir_stc(b, 2, OFF_REG(R_RSP), nsp);
+            else
+                ir_stc(b, 8, OFF_REG(R_RSP), ss == 4 ? ir_ext(b, IR_ZEXT, 4, nsp) : nsp);
+        } else {
+            ir_temp vals[8];
+            for (int i = 0; i < 8; i++) {
+                /* slot i (from the top of the frame) holds push_order[7 - i] */
+                ir_temp a = ir_binopi(b, IR_ADD, sp0, (uint64_t)i * os);
+                if (ss < 8)
+                    a = ir_ext(b, IR_ZEXT, ss, a);
+                vals[i] = ir_ld(b, os, xlat_linear(x, S_SS, a, os, false));
+            }
+            for (int i = 0; i < 8; i++) {
+                unsigned reg = push_order[7 - i];
+                if (reg != R_RSP)
+                    xlat_reg_write(x, reg, os, false, vals[i]);
+            }
+            ir_temp nsp = ir_binopi(b, IR_ADD, sp0, 8u * os);
+            if (ss == 2)
+                ir_stc(b, 2, OFF_REG(R_RSP), nsp);
+            else
+                ir_stc(b, 8, OFF_REG(R_RSP), ss == 4 ? ir_ext(b, IR_ZEXT, 4, nsp) : nsp);
         }
         return true;
     }
