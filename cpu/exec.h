@@ -108,6 +108,14 @@ void cpu_exec_seg_cache_update(struct cpu_exec *c, int sreg);
 /* CPL and the segment caches from the state in c->cpu (after a state load). */
 void cpu_exec_sync_from_state(struct cpu_exec *c);
 
+/* PF of a result: 1 when its low byte has an even number of set bits. */
+bool cpu_parity_even(uint64_t v);
+/* All-ones mask of an operand of size bytes (1, 2, 4, 8). */
+static inline uint64_t cpu_size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
 /* Puts all arithmetic flags into cpu.rflags and sets cc_op to CC_OP_EFLAGS. */
 void cpu_exec_flush_flags(struct cpu_exec *c);
 /* Computes RFLAGS without changing the lazy state. */

@@ -148,6 +148,11 @@ static uint64_t cc_compute(uint32_t op, uint64_t dst, uint64_t src, uint64_t src
     return f;
 }
 
+bool cpu_parity_even(uint64_t v)
+{
+    return parity_table[v & 0xff];
+}
+
 #define X86_ARITH_FLAGS (X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF | X86_FLAG_SF | X86_FLAG_OF)
 
 uint64_t cpu_exec_get_rflags(const struct cpu_exec *c)

@@ -12,7 +12,7 @@
 
 static inline uint64_t mask_of(unsigned size)
 {
-    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+    return cpu_size_mask(size);
 }
 
 static inline uint64_t sign_of(uint64_t v, unsigned size)
@@ -20,21 +20,12 @@ static inline uint64_t sign_of(uint64_t v, unsigned size)
     return (v >> (size * 8 - 1)) & 1;
 }
 
-static const uint8_t parity8[256] = {
-#define P2(n) n, n ^ 1, n ^ 1, n
-#define P4(n) P2(n), P2(n ^ 1), P2(n ^ 1), P2(n)
-#define P6(n) P4(n), P4(n ^ 1), P4(n ^ 1), P4(n)
-    P6(1), P6(0), P6(0), P6(1)
-#undef P2
-#undef P4
-#undef P6
-};
 
 static uint64_t zsp(uint64_t v, unsigned size)
 {
     v &= mask_of(size);
     return (v ? 0 : X86_FLAG_ZF) | (sign_of(v, size) ? X86_FLAG_SF : 0) |
-           (parity8[v & 0xff] ? X86_FLAG_PF : 0);
+           (cpu_parity_even(v) ? X86_FLAG_PF : 0);
 }
 
 /* Replaces the arithmetic flags selected by mask; the rest stay. */

@@ -13,7 +13,7 @@
 
 static uint64_t mask_of(unsigned size)
 {
-    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+    return cpu_size_mask(size);
 }
 
 /* SDM vol. 1 "I/O permission bit map": needed when CPL > IOPL or in v86. */

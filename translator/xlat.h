@@ -62,6 +62,12 @@ ir_temp xlat_op_read(struct xlat_ctx *x, unsigned n);     /* operand n's value *
 void xlat_op_write(struct xlat_ctx *x, unsigned n, ir_temp lin, ir_temp v);
 ir_temp xlat_op_read_at(struct xlat_ctx *x, unsigned n, ir_temp *lin_out, bool will_write);
 
+/* Zero-extends v from size bytes (no-op for 8). */
+static inline ir_temp xlat_zext(struct xlat_ctx *x, unsigned size, ir_temp v)
+{
+    return size >= 8 ? v : ir_ext(x->ir, IR_ZEXT, size, v);
+}
+
 /* Flags */
 void xlat_set_cc(struct xlat_ctx *x, uint32_t cc_op, ir_temp dst, ir_temp src, ir_temp src2);
 ir_temp xlat_cond(struct xlat_ctx *x, unsigned cond);     /* 0/1 */

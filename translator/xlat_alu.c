@@ -10,11 +10,6 @@ static uint32_t cc_of(uint32_t base, unsigned size)
     return base + xlat_size_index(size);
 }
 
-static ir_temp zext(struct xlat_ctx *x, unsigned size, ir_temp v)
-{
-    return size >= 8 ? v : ir_ext(x->ir, IR_ZEXT, size, v);
-}
-
 static bool xlat_alu2(struct xlat_ctx *x)
 {
     const struct x86_insn *in = x->insn;
@@ -24,7 +19,7 @@ static bool xlat_alu2(struct xlat_ctx *x)
     bool writes = mn != X86_CMP && mn != X86_TEST;
     ir_temp lin = IR_NO_TEMP;
     ir_temp dst = xlat_op_read_at(x, 0, &lin, writes);
-    ir_temp src = zext(x, size, xlat_op_read(x, 1));
+    ir_temp src = xlat_zext(x, size, xlat_op_read(x, 1));
     ir_temp res, carry = IR_NO_TEMP;
     uint32_t cc;
     switch (mn) {
@@ -46,7 +41,7 @@ static bool xlat_alu2(struct xlat_ctx *x)
     case X86_OR: res = ir_binop(b, IR_OR, dst, src); cc = CC_OP_LOGIC8; break;
     default: res = ir_binop(b, IR_XOR, dst, src); cc = CC_OP_LOGIC8; break;
     }
-    res = zext(x, size, res);
+    res = xlat_zext(x, size, res);
     if (writes)
         xlat_op_write(x, 0, lin, res);
     xlat_set_cc(x, cc_of(cc, size), res, cc == CC_OP_LOGIC8 ? IR_NO_TEMP : src, carry);
@@ -61,7 +56,7 @@ static bool xlat_incdec(struct xlat_ctx *x)
     ir_temp v = xlat_op_read_at(x, 0, &lin, true);
     ir_temp cf = xlat_cond(x, X86_CC_B); /* INC/DEC keep CF */
     bool inc = x->insn->mnemonic == X86_INC;
-    ir_temp res = zext(x, size, ir_binopi(b, inc ? IR_ADD : IR_SUB, v, 1));
+    ir_temp res = xlat_zext(x, size, ir_binopi(b, inc ? IR_ADD : IR_SUB, v, 1));
     xlat_op_write(x, 0, lin, res);
     xlat_set_cc(x, cc_of(inc ? CC_OP_INC8 : CC_OP_DEC8, size), res, IR_NO_TEMP, cf);
     return true;
@@ -74,11 +69,11 @@ static bool xlat_negnot(struct xlat_ctx *x)
     ir_temp lin = IR_NO_TEMP;
     ir_temp v = xlat_op_read_at(x, 0, &lin, true);
     if (x->insn->mnemonic == X86_NOT) {
-        xlat_op_write(x, 0, lin, zext(x, size, ir_unop(b, IR_NOT, v)));
+        xlat_op_write(x, 0, lin, xlat_zext(x, size, ir_unop(b, IR_NOT, v)));
         return true;
     }
     /* NEG is 0 - v: flags of a subtraction from zero. */
-    ir_temp res = zext(x, size, ir_unop(b, IR_NEG, v));
+    ir_temp res = xlat_zext(x, size, ir_unop(b, IR_NEG, v));
     xlat_op_write(x, 0, lin, res);
     xlat_set_cc(x, cc_of(CC_OP_SUB8, size), res, v, IR_NO_TEMP);
     return true;
@@ -108,11 +103,11 @@ static bool xlat_shift(struct xlat_ctx *x)
     unsigned ccount = const_count ? (in->nops < 2 ? 1u : (unsigned)in->op[1].value) & (size == 8 ? 63u : 31u) : 0;
     if (const_count && ccount && (kind == 4 || kind == 5 || kind == 6 || kind == 7)) {
         unsigned bits = size * 8;
-        ir_temp vz = zext(x, size, v), res, edge;
+        ir_temp vz = xlat_zext(x, size, v), res, edge;
         uint32_t cc;
         if (kind == 4 || kind == 6) {
-            res = ccount >= 64 ? ir_movi(b, 0) : zext(x, size, ir_binopi(b, IR_SHL, vz, ccount));
-            edge = zext(x, size, ir_binopi(b, IR_SHL, vz, ccount - 1));
+            res = ccount >= 64 ? ir_movi(b, 0) : xlat_zext(x, size, ir_binopi(b, IR_SHL, vz, ccount));
+            edge = xlat_zext(x, size, ir_binopi(b, IR_SHL, vz, ccount - 1));
             cc = CC_OP_SHL8;
         } else if (kind == 5) {
             res = ccount >= 64 ? ir_movi(b, 0) : ir_binopi(b, IR_SHR, vz, ccount);
@@ -122,7 +117,7 @@ static bool xlat_shift(struct xlat_ctx *x)
             ir_temp sv = ir_ext(b, IR_SEXT, size, vz);
             unsigned n = ccount >= bits ? bits - 1 : ccount;
             unsigned e = ccount >= bits ? bits - 1 : ccount - 1;
-            res = zext(x, size, ir_binopi(b, IR_SAR, sv, n));
+            res = xlat_zext(x, size, ir_binopi(b, IR_SAR, sv, n));
             edge = ir_binopi(b, IR_SAR, sv, e);
             cc = CC_OP_SAR8;
         }
@@ -238,7 +233,7 @@ static bool xlat_xadd(struct xlat_ctx *x)
     ir_temp lin = IR_NO_TEMP;
     ir_temp dst = xlat_op_read_at(x, 0, &lin, true);
     ir_temp src = xlat_op_read(x, 1);
-    ir_temp res = zext(x, size, ir_binop(b, IR_ADD, dst, src));
+    ir_temp res = xlat_zext(x, size, ir_binop(b, IR_ADD, dst, src));
     if (in->op[0].kind == X86_OPK_MEM) {
         /* the store first: if it faults the register is unchanged */
         xlat_op_write(x, 0, lin, res);
@@ -248,7 +243,7 @@ static bool xlat_xadd(struct xlat_ctx *x)
         xlat_op_write(x, 1, IR_NO_TEMP, dst);
         xlat_op_write(x, 0, lin, res);
     }
-    xlat_set_cc(x, cc_of(CC_OP_ADD8, size), res, zext(x, size, src), IR_NO_TEMP);
+    xlat_set_cc(x, cc_of(CC_OP_ADD8, size), res, xlat_zext(x, size, src), IR_NO_TEMP);
     return true;
 }
 
@@ -289,12 +284,12 @@ static bool xlat_signext(struct xlat_ctx *x)
     if (x->insn->mnemonic == X86_CBW) {
         /* CBW / CWDE / CDQE: extend the lower half of rAX into all of it */
         ir_temp v = ir_ext(b, IR_SEXT, os / 2, ir_ldc(b, os / 2, OFF_REG(R_RAX)));
-        xlat_reg_write(x, R_RAX, os, false, zext(x, os, v));
+        xlat_reg_write(x, R_RAX, os, false, xlat_zext(x, os, v));
     } else {
         /* CWD / CDQ / CQO: rDX = sign of rAX */
         ir_temp v = ir_ext(b, IR_SEXT, os, ir_ldc(b, os, OFF_REG(R_RAX)));
         ir_temp s = ir_binopi(b, IR_SAR, v, 63);
-        xlat_reg_write(x, R_RDX, os, false, zext(x, os, s));
+        xlat_reg_write(x, R_RDX, os, false, xlat_zext(x, os, s));
     }
     return true;
 }

@@ -4,11 +4,6 @@
 #include "cpu/helpers.h"
 #include "translator/xlat.h"
 
-static ir_temp zext(struct xlat_ctx *x, unsigned size, ir_temp v)
-{
-    return size >= 8 ? v : ir_ext(x->ir, IR_ZEXT, size, v);
-}
-
 static bool xlat_mov(struct xlat_ctx *x)
 {
     const struct x86_insn *in = x->insn;
@@ -17,7 +12,7 @@ static bool xlat_mov(struct xlat_ctx *x)
     if (mn == X86_MOV_SEG) {
         if (in->op[0].kind == X86_OPK_SEG) {
             ir_temp sel = xlat_op_read(x, 1);
-            XLAT_HELPER(x, helper_load_seg, 2, ir_movi(b, in->op[0].reg), zext(x, 2, sel), IR_NO_TEMP, IR_NO_TEMP);
+            XLAT_HELPER(x, helper_load_seg, 2, ir_movi(b, in->op[0].reg), xlat_zext(x, 2, sel), IR_NO_TEMP, IR_NO_TEMP);
             if (in->op[0].reg == S_SS || in->op[0].reg == S_CS) {
                 /* MOV SS blocks interrupts for one instruction: end the block so
                  * the engine sees the shadow. */
@@ -34,9 +29,9 @@ static bool xlat_mov(struct xlat_ctx *x)
     ir_temp v = xlat_op_read(x, 1);
     unsigned dsize = in->op[0].size;
     switch (mn) {
-    case X86_MOVZX: v = zext(x, in->op[1].size, v); break;
+    case X86_MOVZX: v = xlat_zext(x, in->op[1].size, v); break;
     case X86_MOVSX:
-    case X86_MOVSXD: v = zext(x, dsize, ir_ext(b, IR_SEXT, in->op[1].size, v)); break;
+    case X86_MOVSXD: v = xlat_zext(x, dsize, ir_ext(b, IR_SEXT, in->op[1].size, v)); break;
     default: break;
     }
     xlat_op_write(x, 0, IR_NO_TEMP, v);
@@ -47,7 +42,7 @@ static bool xlat_lea(struct xlat_ctx *x)
 {
     const struct x86_insn *in = x->insn;
     ir_temp off = xlat_ea_offset(x);
-    xlat_reg_write(x, in->op[0].reg, in->op[0].size, false, zext(x, in->op[0].size, off));
+    xlat_reg_write(x, in->op[0].reg, in->op[0].size, false, xlat_zext(x, in->op[0].size, off));
     return true;
 }
 
@@ -113,9 +108,9 @@ static ir_temp pop_at(struct xlat_ctx *x, ir_temp sp, unsigned size, ir_temp *ns
 {
     struct ir_block *b = x->ir;
     unsigned ss = x->stack_size;
-    sp = zext(x, ss, sp);
+    sp = xlat_zext(x, ss, sp);
     ir_temp v = ir_ld(b, size, xlat_linear(x, S_SS, sp, size, false));
-    *nsp = zext(x, ss, ir_binopi(b, IR_ADD, sp, size));
+    *nsp = xlat_zext(x, ss, ir_binopi(b, IR_ADD, sp, size));
     return v;
 }
 
@@ -139,7 +134,7 @@ static bool xlat_pushpop(struct xlat_ctx *x)
             v = ir_ldc(b, 2, OFF_SEG_SEL(op->reg));
         else
             v = xlat_op_read(x, 0);
-        xlat_push(x, os, zext(x, os, v));
+        xlat_push(x, os, xlat_zext(x, os, v));
         return true;
     }
     case X86_POP: {
@@ -148,7 +143,7 @@ static bool xlat_pushpop(struct xlat_ctx *x)
             /* RSP moves only once the selector has loaded. */
             ir_temp nsp;
             ir_temp v = pop_at(x, ir_ldc(b, 8, OFF_REG(R_RSP)), os, &nsp);
-            XLAT_HELPER(x, helper_load_seg, 2, ir_movi(b, op->reg), zext(x, 2, v), IR_NO_TEMP, IR_NO_TEMP);
+            XLAT_HELPER(x, helper_load_seg, 2, ir_movi(b, op->reg), xlat_zext(x, 2, v), IR_NO_TEMP, IR_NO_TEMP);
             set_rsp(x, nsp);
             if (op->reg == S_SS)
                 xlat_exit_const(x, x->next_pc, 0);
@@ -324,7 +319,7 @@ static bool xlat_xlatb(struct xlat_ctx *x)
     struct ir_block *b = x->ir;
     unsigned as = in->addrsize;
     ir_temp off = ir_binop(b, IR_ADD, ir_ldc(b, as, OFF_REG(R_RBX)), ir_ldc(b, 1, OFF_REG(R_RAX)));
-    off = zext(x, as, off);
+    off = xlat_zext(x, as, off);
     int seg = in->seg_override >= 0 ? in->seg_override : S_DS;
     ir_temp v = ir_ld(b, 1, xlat_linear(x, seg, off, 1, false));
     xlat_reg_write(x, R_RAX, 1, false, v);

@@ -6,11 +6,6 @@
 
 #define NONE IR_NO_TEMP
 
-static ir_temp zext(struct xlat_ctx *x, unsigned size, ir_temp v)
-{
-    return size >= 8 ? v : ir_ext(x->ir, IR_ZEXT, size, v);
-}
-
 static bool xlat_io(struct xlat_ctx *x)
 {
     const struct x86_insn *in = x->insn;
@@ -87,7 +82,7 @@ static bool xlat_tables(struct xlat_ctx *x)
         return true;
     }
     case X86_LLDT: case X86_LTR: {
-        ir_temp sel = zext(x, 2, xlat_op_read(x, 0));
+        ir_temp sel = xlat_zext(x, 2, xlat_op_read(x, 0));
         XLAT_HELPER(x, mn == X86_LLDT ? helper_lldt : helper_ltr, 1, sel, NONE, NONE, NONE);
         return true;
     }
@@ -101,7 +96,7 @@ static bool xlat_tables(struct xlat_ctx *x)
     case X86_LAR: case X86_LSL: case X86_VERR: case X86_VERW: {
         unsigned op = mn == X86_LAR ? 0 : mn == X86_LSL ? 1 : mn == X86_VERR ? 2 : 3;
         bool has_dst = op < 2;
-        ir_temp sel = zext(x, 2, xlat_op_read(x, has_dst ? 1 : 0));
+        ir_temp sel = xlat_zext(x, 2, xlat_op_read(x, has_dst ? 1 : 0));
         ir_temp old = has_dst ? xlat_reg_read(x, in->op[0].reg, in->op[0].size, false) : ir_movi(b, 0);
         ir_temp r = XLAT_HELPER(x, helper_desc_test, 3, ir_movi(b, op | in->opsize << 8), sel, old, NONE);
         if (has_dst)
@@ -151,7 +146,7 @@ static bool xlat_control(struct xlat_ctx *x)
     }
     case X86_LMSW:
         XLAT_HELPER(x, helper_check_cpl0, 0, NONE, NONE, NONE, NONE);
-        XLAT_HELPER(x, helper_lmsw, 1, zext(x, 2, xlat_op_read(x, 0)), NONE, NONE, NONE);
+        XLAT_HELPER(x, helper_lmsw, 1, xlat_zext(x, 2, xlat_op_read(x, 0)), NONE, NONE, NONE);
         end_after(x);
         return true;
     case X86_SMSW: {
