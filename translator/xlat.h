@@ -92,6 +92,7 @@ bool xlat_alu(struct xlat_ctx *x);
 bool xlat_flow(struct xlat_ctx *x);
 bool xlat_data(struct xlat_ctx *x);
 bool xlat_system(struct xlat_ctx *x);
+bool xlat_sse(struct xlat_ctx *x);     /* MMX, SSE..SSE4.2, MXCSR, XSAVE */
 
 /* Translates the block starting at the current CS:RIP of c (already fetched
  * into code[], code_len bytes available from linear address lin).

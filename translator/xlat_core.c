@@ -374,7 +374,7 @@ int xlat_block(struct cpu_exec *c, struct ir_block *ir, const uint8_t *code, uns
         else if (x.code_bits == 32)
             x.next_pc &= 0xffffffffu;
         x.end_block = false;
-        bool ok = xlat_alu(&x) || xlat_flow(&x) || xlat_data(&x) || xlat_system(&x);
+        bool ok = xlat_alu(&x) || xlat_flow(&x) || xlat_data(&x) || xlat_system(&x) || xlat_sse(&x);
         if (!ok)
             xlat_raise(&x, X86_EXC_UD);
         n++;
