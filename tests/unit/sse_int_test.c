@@ -566,6 +566,113 @@ START_TEST(ssse3_and_sse41_match_host)
 }
 END_TEST
 
+/* ---- SSE4.2 string compares --------------------------------------------- */
+
+/* A string of bytes or words from a small alphabet (so that elements match),
+ * with zero elements in it now and then, or plain random bits. */
+static void rand_string(uint8_t *v, bool words)
+{
+    static const uint16_t alpha_w[] = { 0x0061, 0x0062, 0x0063, 0x0161, 0x8000, 0xffff,
+                                        0x7fff, 0x8061, 0x0001, 0xff61 };
+    static const uint8_t alpha_b[] = { 'a', 'b', 'c', 'd', 0x80, 0xff, 0x7f, 0x01, 0xe1 };
+    unsigned n = words ? 8 : 16, mode = below(4), zeros = below(4);
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t x;
+        if (zeros && below(zeros * 4) == 0)
+            x = 0;
+        else if (mode == 0)
+            x = (uint16_t)rnd();
+        else if (words)
+            x = alpha_w[below(mode == 1 ? 3 : sizeof alpha_w / sizeof alpha_w[0])];
+        else
+            x = alpha_b[below(mode == 1 ? 3 : sizeof alpha_b)];
+        if (words)
+            memcpy(v + 2 * i, &x, 2);
+        else
+            v[i] = (uint8_t)x;
+    }
+}
+
+static uint64_t rand_len(void)
+{
+    switch (below(8)) {
+    case 0: return 0x80000000ull | (below(2) ? 0 : rnd() << 32);
+    case 1: return 0x8000000000000000ull;
+    case 2: return (rnd() << 32) | below(20);            /* only EAX counts without REX.W */
+    case 3: return 0xffffffffull - below(20);            /* -1..-20 in 32 bits */
+    case 4: return rnd();
+    default: return (uint64_t)(int64_t)((int)below(41) - 20);
+    }
+}
+
+static void string_inputs(struct host *h, bool words)
+{
+    memset(h, 0, sizeof *h);
+    rand_vec(h->x0);
+    rand_string(h->x1, words);
+    rand_string(h->x2, words);
+    switch (below(4)) {
+    case 0: { /* x1 a piece of x2, for equal ordered */
+        unsigned from = below(16), len = below(17);
+        if (from + len > 16)
+            len = 16 - from;
+        memset(h->x1, 0, 16);
+        memcpy(h->x1, h->x2 + from, len);
+        if (below(2))
+            memcpy(h->x1 + len, h->x2, 16 - len);
+        break;
+    }
+    case 1: { /* ordered pairs, for ranges */
+        unsigned size = words ? 2 : 1;
+        for (unsigned i = 0; i + 2 * size <= 16; i += 2 * size)
+            if (memcmp(h->x1 + i, h->x1 + i + size, size) > 0 && below(4)) {
+                uint8_t t[2];
+                memcpy(t, h->x1 + i, size);
+                memcpy(h->x1 + i, h->x1 + i + size, size);
+                memcpy(h->x1 + i + size, t, size);
+            }
+        break;
+    }
+    default:
+        break;
+    }
+    memcpy(h->mem, h->x2, 16);
+    if (below(4) == 0)
+        rand_string(h->mem, words);
+    h->rax = rand_len();
+    h->rdx = rand_len();
+    h->rcx = rand_gpr();
+    h->flags = 0x202 | (rnd() & 0x8d5);
+}
+
+START_TEST(sse42_string_compares_match_host)
+{
+    seed_init();
+    static const char *const names[] = { "pcmpestrm", "pcmpestri", "pcmpistrm", "pcmpistri" };
+    for (unsigned op = 0x60; op <= 0x63; op++)
+        for (int w = 0; w < (op <= 0x61 ? 2 : 1); w++) {
+            struct form *f = add(names[op - 0x60], 0x66, 3, (uint8_t)op, 'x', 'x', false, 16,
+                                 true, true);
+            f->w = w;
+            f->out = (op & 1) ? OUT_STRI : OUT_STRM;
+        }
+    struct host in;
+    for (unsigned k = 0; k < nforms; k++)
+        for (unsigned imm = 0; imm < 256; imm++) {
+            /* bit 7 means nothing: the other half gets fewer inputs */
+            unsigned iters = imm < 128 ? 40 : 4;
+            for (unsigned it = 0; it < iters; it++) {
+                string_inputs(&in, imm & 1);
+                compare(&forms[k], &in, false, (uint8_t)imm);
+                compare(&forms[k], &in, true, (uint8_t)imm);
+            }
+        }
+    fprintf(stderr, "%u forms, %u comparisons, %d mismatches\n", nforms, compared, failures);
+    ck_assert_msg(failures == 0, "%d mismatches against the host (seed %#" PRIx64 ")", failures,
+                  seed);
+}
+END_TEST
+
 #endif /* __x86_64__ */
 
 int main(void)
@@ -580,6 +687,7 @@ int main(void)
     tcase_set_timeout(host, 120);
     tcase_add_test(host, sse2_and_mmx_match_host);
     tcase_add_test(host, ssse3_and_sse41_match_host);
+    tcase_add_test(host, sse42_string_compares_match_host);
     suite_add_tcase(s, host);
 #endif
     return test_run_suite(s);
