@@ -176,7 +176,7 @@ static bool packed_op(vreg *out, const vreg *pa, const vreg *pb, unsigned map,
 
     switch (op) {
     case 0x60: /* PUNPCKLBW */
-        for (unsigned i = 0; i < half / 1; i++) {
+        for (unsigned i = 0; i < half; i++) {
             r.b[2 * i] = a.b[i];
             r.b[2 * i + 1] = b.b[i];
         }
