@@ -46,6 +46,13 @@ static void check_target(struct cpu_exec *c, const struct x86_segment *cs, uint6
     }
 }
 
+/* In IA-32e mode a code segment with both L and D set is reserved: far
+ * transfers to it fault with #GP(selector). */
+static bool code_lsd_reserved(const struct cpu_exec *c, const struct seg_desc *d)
+{
+    return cpu_long_mode(c) && desc_long(d) && desc_db(d);
+}
+
 static void set_cs(struct cpu_exec *c, const struct x86_segment *cs, unsigned cpl, uint64_t ip)
 {
     seg_set(c, S_CS, cs);
@@ -147,6 +154,8 @@ void cpu_far_jmp(struct cpu_exec *c, uint16_t sel, uint64_t offset, unsigned ops
         if (!desc_code(&d))
             gp(c, SEL_ERR(sel));
         if (desc_conforming(&d) ? dpl > cpl : (rpl > cpl || dpl != cpl))
+            gp(c, SEL_ERR(sel));
+        if (code_lsd_reserved(c, &d))
             gp(c, SEL_ERR(sel));
         if (!desc_present(&d))
             np(c, SEL_ERR(sel));
@@ -314,6 +323,8 @@ void cpu_far_call(struct cpu_exec *c, uint16_t sel, uint64_t offset, unsigned op
             gp(c, SEL_ERR(sel));
         if (desc_conforming(&d) ? dpl > cpl : (rpl > cpl || dpl != cpl))
             gp(c, SEL_ERR(sel));
+        if (code_lsd_reserved(c, &d))
+            gp(c, SEL_ERR(sel));
         if (!desc_present(&d))
             np(c, SEL_ERR(sel));
         call_same(c, sel, &d, offset & opmask(opsize), opsize, false, next_rip);
@@ -361,7 +372,8 @@ static void return_code_desc(struct cpu_exec *c, uint16_t sel, struct seg_desc *
     if (!seg_desc_read(c, sel, d))
         gp(c, SEL_ERR(sel));
     unsigned dpl = desc_dpl(d);
-    if (!desc_code(d) || rpl < c->cpl || (desc_conforming(d) ? dpl > rpl : dpl != rpl))
+    if (!desc_code(d) || rpl < c->cpl || (desc_conforming(d) ? dpl > rpl : dpl != rpl) ||
+        code_lsd_reserved(c, d))
         gp(c, SEL_ERR(sel));
     if (!desc_present(d))
         np(c, SEL_ERR(sel));

@@ -184,8 +184,12 @@ void seg_null_inaccessible(struct cpu_exec *c)
         unsigned dpl = (s->attr & SEG_ATTR_DPL_MASK) >> SEG_ATTR_DPL_SHIFT;
         bool conforming = (s->attr & SEG_ATTR_S) && (s->attr & 0xc) == 0xc;
         if (s->unusable || (dpl < c->cpl && !conforming)) {
-            struct x86_segment n;
-            seg_cache_null(&n, 0, 0);
+            /* Only the selector is cleared (SDM vol. 2, IRET and RET): the
+             * base stays, which 64-bit code relies on for FS and GS, whose
+             * bases are set through MSRs under null selectors. */
+            struct x86_segment n = *s;
+            n.selector = 0;
+            n.unusable = true;
             seg_set(c, regs[i], &n);
         }
     }
