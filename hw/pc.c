@@ -14,6 +14,7 @@
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
 #include "hw/fw_cfg.h"
+#include "hw/hpet.h"
 #include "hw/i440fx.h"
 #include "hw/i8042.h"
 #include "hw/i8254.h"
@@ -57,6 +58,7 @@ struct pc_board {
     struct vga *vga;          /* only with a display */
     struct lapic *lapic;
     struct ioapic *ioapic;
+    struct hpet *hpet;
     struct irq_line isa_irq[16];   /* driven by ISA devices */
     struct irq_line pci_irq[16];   /* driven by the PCI bus's PIRQ routing */
     uint16_t isa_level, pci_level; /* one bit per IRQ and source */
@@ -110,6 +112,10 @@ static int pc_fw_cfg_setup(struct machine *m, struct pc_board *b)
     r |= fw_cfg_add_i64(b->fw_cfg, 0x03, m->ram_size);       /* RAM size */
     r |= fw_cfg_add_i16(b->fw_cfg, 0x05, 1);                 /* CPUs present */
     r |= fw_cfg_add_i16(b->fw_cfg, 0x0f, 1);                 /* CPUs possible */
+    /* SeaBIOS builds its own MADT and MP table, with IRQ0 -> pin 2 only
+     * when told the board wires it so. */
+    uint8_t irq0_override = 1;
+    r |= fw_cfg_add_bytes(b->fw_cfg, FW_CFG_IRQ0_OVERRIDE, &irq0_override, 1);
     uint32_t never = 0xffffffffu; /* no automatic reboot after a failed boot */
     r |= fw_cfg_add_file(b->fw_cfg, "etc/boot-fail-wait", &never, sizeof(never));
     if (!b->cfg.graphics) {
@@ -135,8 +141,13 @@ static int pc_load_kernel(struct machine *m, struct pc_board *b, char *err, size
     /* Firmware-less Linux finds the APICs and the S5 power-off through
      * tables vx86 writes into the BIOS area. */
     uint64_t rsdp = 0;
+    const struct acpi_tables_config acpi = {
+        .hpet = true,
+        .hpet_addr = HPET_DEFAULT_BASE,
+        .hpet_block_id = HPET_BLOCK_ID,
+    };
     if (acpi_tables_build(m, PC_ACPI_TABLES_GPA, PC_ACPI_TABLES_END - PC_ACPI_TABLES_GPA,
-                          PC_ACPI_RSDP_GPA, NULL, &rsdp, err, err_len) < 0)
+                          PC_ACPI_RSDP_GPA, &acpi, &rsdp, err, err_len) < 0)
         return -1;
     if (linux_boot_load(m, c->kernel_path, c->initrd_path, c->cmdline, err, err_len) < 0)
         return -1;
@@ -188,8 +199,23 @@ int pc_create(struct machine *m, const struct pc_config *cfg, char *err, size_t 
     lapic_connect_cpu(b->lapic);
     pic_set_intr_out(b->pic, lapic_lint_irq_line(b->lapic, 0));
 
-    b->pit = pit_create(m, b->isa_irq[0]);
-    b->rtc = rtc_create(m, b->isa_irq[8]);
+    /* The HPET's legacy replacement switch sits between the PIT and RTC
+     * and their IRQ0/IRQ8 wires. Its own routes are I/O APIC inputs 20-23,
+     * which on Intel's chipsets take active-low internal sources. */
+    struct hpet_config hc = {
+        .irq0 = b->isa_irq[0],
+        .irq8 = b->isa_irq[8],
+        .route_cap = 0x00f00000u,
+    };
+    for (int pin = 20; pin < 24; pin++)
+        hc.route[pin] = ioapic_irq_line_active_low(b->ioapic, pin);
+    b->hpet = hpet_create(m, &hc);
+    if (!b->hpet) {
+        snprintf(err, err_len, "cannot create the HPET");
+        return -1;
+    }
+    b->pit = pit_create(m, hpet_legacy_input(b->hpet, 0));
+    b->rtc = rtc_create(m, hpet_legacy_input(b->hpet, 8));
     rtc_set_memory_size(b->rtc, m->ram_below_4g, m->ram_above_4g);
     b->com1 = uart_create(m, 0x3f8, b->isa_irq[4], cfg->serial);
     b->kbc = i8042_create(m, b->isa_irq[1], b->isa_irq[12]);
