@@ -308,7 +308,7 @@ static uint64_t sfp_sqrt(struct sfp *f, bool dbl, uint64_t a)
         return a;
     /* sqrt(sig / 2^62 * 2^exp) = isqrt(sig * 2^62 [* 2 for odd exp]) / 2^62
      * * 2^floor(exp / 2); the root has bit 62 set either way. */
-    int odd = x.exp & 1;
+    int odd = (int)((unsigned)x.exp & 1);
     int sh = 62 + odd;   /* shift of sig into the 128-bit radicand */
     uint64_t n_hi = x.sig >> (64 - sh), n_lo = x.sig << sh;
     bool exact;
@@ -401,11 +401,13 @@ static bool cmp_pred(struct sfp *f, bool dbl, uint64_t a, uint64_t b, unsigned p
     return pred & 4 ? !v : v;
 }
 
-/* RCPxx/RSQRTxx, bit for bit as AMD Zen 3 computes them (measured from that
- * CPU over every input mantissa): a 12-bit result significand read from a
- * table of 256 segments (the top 8 fraction bits) less a correction that
- * depends on the top 4 and the next 4 fraction bits. The rsqrt tables come
- * in two halves, for even and odd unbiased exponents. */
+/* RCPxx/RSQRTxx, bit for bit as AMD Zen 3 computes them (the SDM leaves
+ * the approximation to the implementation; these numbers were measured on
+ * that CPU over every input significand, and sse_fp_test checks them all).
+ * Only the top 12 fraction bits matter: the 12-bit result significand is a
+ * base for the top 8 less a correction indexed by the top 4 and the low 4
+ * of the 12. The rsqrt tables come in two halves, for even and odd unbiased
+ * exponents. */
 static const uint16_t rcp_base[256] = {
     4094, 4062, 4031, 3999, 3969, 3938, 3907, 3877, 3847, 3817, 3787, 3758, 3729, 3700, 3671, 3642,
     3612, 3584, 3556, 3529, 3501, 3474, 3447, 3420, 3393, 3366, 3340, 3314, 3288, 3262, 3236, 3211,

@@ -740,19 +740,19 @@ END_TEST
 
 START_TEST(host_arith)
 {
-    run_forms("arith", arith, NFORMS(arith), 6000);
+    run_forms("arith", arith, NFORMS(arith), 10000);
 }
 END_TEST
 
 START_TEST(host_conversions)
 {
-    run_forms("convs", convs, NFORMS(convs), 6000);
+    run_forms("convs", convs, NFORMS(convs), 10000);
 }
 END_TEST
 
 START_TEST(host_sse3_sse41)
 {
-    run_forms("sse3_41", sse3_41, NFORMS(sse3_41), 6000);
+    run_forms("sse3_41", sse3_41, NFORMS(sse3_41), 10000);
 }
 END_TEST
 
