@@ -261,7 +261,7 @@ opcode:
     /* Opcode map, then the column its mandatory prefix selects: the last
      * F2/F3, else 66. A prefix an SSE opcode does not define is #UD, as the
      * hardware does (66 0F 52, F2 0F 52 and 66 0F AE /0 all fault). */
-    unsigned map = 0;
+    unsigned map = 0, col = PFX_NONE;
     const struct x86_opdef *d;
     if (b == 0x0f) {
         NEED(1);
@@ -278,8 +278,8 @@ opcode:
     } else {
         const struct x86_opdef *row = map == 1 ? x86_map0f[b]
                                     : map == 2 ? x86_map0f38[b] : x86_map0f3a[b];
-        unsigned col = last_rep == 0xf3 ? PFX_F3 : last_rep == 0xf2 ? PFX_F2
-                     : (pfx & X86_PFX_OPSIZE) ? PFX_66 : PFX_NONE;
+        col = last_rep == 0xf3 ? PFX_F3 : last_rep == 0xf2 ? PFX_F2
+            : (pfx & X86_PFX_OPSIZE) ? PFX_66 : PFX_NONE;
         d = &row[col];
     }
 
@@ -342,6 +342,7 @@ opcode:
     insn->mnemonic = d->mnem;
     insn->map = map;
     insn->opcode = b;
+    insn->pfx_col = (uint8_t)col;
     insn->rex = rex;
     insn->prefixes = pfx;
     insn->seg_override = seg;

@@ -66,6 +66,7 @@ struct x86_insn {
     uint8_t rex;           /* the REX byte (0 if none) */
     uint8_t map;           /* 0: one-byte, 1: 0F, 2: 0F 38, 3: 0F 3A */
     uint8_t opcode;        /* the opcode byte within its map */
+    uint8_t pfx_col;       /* escape maps: mandatory-prefix column (0 none, 1 66, 2 F3, 3 F2) */
     uint8_t modrm;         /* raw ModRM byte (valid if has_modrm) */
     uint8_t has_modrm;
     uint8_t cond;          /* enum x86_cond for Jcc/SETcc/CMOVcc */

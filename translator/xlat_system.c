@@ -52,7 +52,6 @@ static bool xlat_machine(struct xlat_ctx *x)
     case X86_WAIT:
         XLAT_HELPER(x, helper_x87, 3, ir_movi(b, 0x9b), ir_movi(b, 0), ir_movi(b, 0), NONE);
         return true;
-    case X86_XGETBV: XLAT_HELPER(x, helper_xgetbv, 0, NONE, NONE, NONE, NONE); return true;
     case X86_SYSENTER: XLAT_HELPER(x, helper_sysenter, 0, NONE, NONE, NONE, NONE); ir_exit(b, -1); x->end_block = true; return true;
     case X86_SYSEXIT: XLAT_HELPER(x, helper_sysexit, 1, ir_movi(b, x->insn->opsize), NONE, NONE, NONE); ir_exit(b, -1); x->end_block = true; return true;
     case X86_SYSCALL: XLAT_HELPER(x, helper_syscall, 1, ir_movi(b, x->next_pc), NONE, NONE, NONE); ir_exit(b, -1); x->end_block = true; return true;
