@@ -419,6 +419,19 @@ static bool msr_write(struct cpu_exec *c, uint32_t index, uint64_t v)
     return false;  /* absent, or read-only (MTRRCAP, PLATFORM_ID) */
 }
 
+/* RDPMC: CR4.PCE lets CPL 3 (and virtual-8086 mode) read the counters;
+ * then the index must name one, and CPUID.0AH enumerates none, so every
+ * index is invalid: #GP(0) either way, as a processor without counters
+ * gives. Declared for the translator's RDPMC case (which still raises #UD:
+ * cpu/helpers.h and translator/xlat_system.c are not this file's). */
+HELPER(helper_rdpmc)
+{
+    (void)a0; (void)a1; (void)a2; (void)a3;
+    if (!(c->cpu.cr4 & X86_CR4_PCE) && pe_mode(c) && (v86_mode(c) || c->cpl != 0))
+        cpu_raise_exception_err(c, X86_EXC_GP, 0);
+    cpu_raise_exception_err(c, X86_EXC_GP, 0);  /* no counter has this index */
+}
+
 HELPER(helper_rdmsr)
 {
     (void)a0; (void)a1; (void)a2; (void)a3;
