@@ -106,4 +106,8 @@ struct xlat_block_info {
 int xlat_block(struct cpu_exec *c, struct ir_block *ir, const uint8_t *code, unsigned avail,
                struct xlat_block_info *info);
 
+/* Condition cond (0/1) from the flags this block still has in temps;
+ * IR_NO_TEMP when it would need the lazy state at run time. */
+ir_temp xlat_cond_try(struct xlat_ctx *x, unsigned cond);
+
 #endif
