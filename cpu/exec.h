@@ -47,6 +47,14 @@ enum cc_op {
     CC_OP_SHR8, CC_OP_SHR16, CC_OP_SHR32, CC_OP_SHR64,
     CC_OP_SAR8, CC_OP_SAR16, CC_OP_SAR32, CC_OP_SAR64,
     CC_OP_MUL8, CC_OP_MUL16, CC_OP_MUL32, CC_OP_MUL64,
+    /* Layered states, so INC/DEC, IMUL and rotates need not read the flags
+     * they keep: a layer over a base state (cc_base_op with cc_dst, cc_src,
+     * cc_src2; never itself a layer). INCL/DECL: INC/DEC of result
+     * cc_layer, CF from the base. CFOF: CF = cc_layer bit 0, OF = bit 1,
+     * SF ZF AF PF from the base. */
+    CC_OP_INCL8, CC_OP_INCL16, CC_OP_INCL32, CC_OP_INCL64,
+    CC_OP_DECL8, CC_OP_DECL16, CC_OP_DECL32, CC_OP_DECL64,
+    CC_OP_CFOF,
     CC_OP_COUNT
 };
 
@@ -58,6 +66,8 @@ struct cpu_exec {
      * stale while cc_op != CC_OP_EFLAGS. */
     uint32_t cc_op;
     uint64_t cc_dst, cc_src, cc_src2;
+    uint32_t cc_base_op;       /* the base under a layered cc_op */
+    uint64_t cc_layer;
 
     /* Current privilege level and modes, cached from cpu state when it
      * changes (they select the TLB and the translation). */
@@ -120,5 +130,9 @@ static inline uint64_t cpu_size_mask(unsigned size)
 void cpu_exec_flush_flags(struct cpu_exec *c);
 /* Computes RFLAGS without changing the lazy state. */
 uint64_t cpu_exec_get_rflags(const struct cpu_exec *c);
+/* Condition code cond (0-15, the Jcc encoding) of the lazy state: 0 or 1.
+ * A helper for translated code (ir_helper_fn's form; only a0 is used). */
+uint64_t cpu_exec_cc_cond(struct cpu_exec *c, uint64_t cond, uint64_t a1, uint64_t a2,
+                          uint64_t a3);
 
 #endif

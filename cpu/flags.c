@@ -10,7 +10,8 @@
  *             not zero. Undefined flags as this CPU family sets them: AF
  *             = 1, OF = MSB(result) ^ CF after SHL, the two top result bits
  *             differing after SHR (0 after SAR), for every count.
- *   MUL:      dst = low result, src = 1 when the high half is significant */
+ *   MUL:      dst = low result, src = 1 when the high half is significant
+ * and the layered states (cpu/exec.h) over one of these or CC_OP_EFLAGS. */
 #include "cpu/exec.h"
 
 static const uint8_t parity_table[256] = {
@@ -155,16 +156,97 @@ bool cpu_parity_even(uint64_t v)
 
 #define X86_ARITH_FLAGS (X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF | X86_FLAG_SF | X86_FLAG_OF)
 
+/* A plain (non-layered) state's arithmetic flags. */
+static uint64_t cc_plain(const struct cpu_exec *c, uint32_t op)
+{
+    if (op == CC_OP_EFLAGS || op >= CC_OP_INCL8)
+        return c->cpu.rflags & X86_ARITH_FLAGS;
+    return cc_compute(op, c->cc_dst, c->cc_src, c->cc_src2);
+}
+
+static uint64_t cc_flags(const struct cpu_exec *c)
+{
+    uint32_t op = c->cc_op;
+    if (op < CC_OP_INCL8)
+        return cc_plain(c, op);
+    uint64_t base = cc_plain(c, c->cc_base_op);
+    if (op == CC_OP_CFOF)
+        return (base & ~(uint64_t)(X86_FLAG_CF | X86_FLAG_OF)) |
+               ((c->cc_layer & 1) ? X86_FLAG_CF : 0) | ((c->cc_layer & 2) ? X86_FLAG_OF : 0);
+    if (op > CC_OP_CFOF)
+        return c->cpu.rflags & X86_ARITH_FLAGS;
+    /* INCL/DECL: INC/DEC of the layer's result over the base's CF */
+    return cc_compute(op - CC_OP_INCL8 + CC_OP_INC8, c->cc_layer, 0, base & X86_FLAG_CF);
+}
+
 uint64_t cpu_exec_get_rflags(const struct cpu_exec *c)
 {
     if (c->cc_op == CC_OP_EFLAGS)
         return c->cpu.rflags;
-    return (c->cpu.rflags & ~(uint64_t)X86_ARITH_FLAGS) |
-           cc_compute(c->cc_op, c->cc_dst, c->cc_src, c->cc_src2);
+    return (c->cpu.rflags & ~(uint64_t)X86_ARITH_FLAGS) | cc_flags(c);
 }
 
 void cpu_exec_flush_flags(struct cpu_exec *c)
 {
     c->cpu.rflags = cpu_exec_get_rflags(c) | X86_FLAG_FIXED;
     c->cc_op = CC_OP_EFLAGS;
+}
+
+/* CF alone, for the common plain states; -1 when the full computation is
+ * needed. */
+static int cc_fast_cf(const struct cpu_exec *c)
+{
+    uint32_t op = c->cc_op;
+    if (op == CC_OP_EFLAGS)
+        return (c->cpu.rflags & X86_FLAG_CF) != 0;
+    if (op >= CC_OP_INCL8)
+        return -1;
+    unsigned w = cc_width(op);
+    uint64_t m = cc_mask(w), dst = c->cc_dst & m, src = c->cc_src & m;
+    switch ((op - CC_OP_ADD8) >> 2) {
+    case 0: return dst < src;
+    case 2: return ((dst + src) & m) < src;
+    case 4: return 0;
+    case 5: case 6: return c->cc_src2 != 0;
+    default: return -1;
+    }
+}
+
+/* ZF alone; -1 when the full computation is needed. */
+static int cc_fast_zf(const struct cpu_exec *c)
+{
+    uint32_t op = c->cc_op;
+    if (op == CC_OP_EFLAGS)
+        return (c->cpu.rflags & X86_FLAG_ZF) != 0;
+    if (op < CC_OP_MUL8)
+        return (c->cc_dst & cc_mask(cc_width(op))) == 0;
+    if (op >= CC_OP_INCL8 && op < CC_OP_CFOF)
+        return (c->cc_layer & cc_mask(cc_width(op))) == 0;
+    return -1;
+}
+
+uint64_t cpu_exec_cc_cond(struct cpu_exec *c, uint64_t cond, uint64_t a1, uint64_t a2,
+                          uint64_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    int r = -1;
+    if ((cond >> 1) == 1)
+        r = cc_fast_cf(c);
+    else if ((cond >> 1) == 2)
+        r = cc_fast_zf(c);
+    if (r < 0) {
+        uint64_t f = c->cc_op == CC_OP_EFLAGS ? c->cpu.rflags : cc_flags(c);
+        bool sf = f & X86_FLAG_SF, of = f & X86_FLAG_OF;
+        switch ((cond >> 1) & 7) {
+        case 0: r = of; break;
+        case 1: r = (f & X86_FLAG_CF) != 0; break;
+        case 2: r = (f & X86_FLAG_ZF) != 0; break;
+        case 3: r = (f & (X86_FLAG_CF | X86_FLAG_ZF)) != 0; break;
+        case 4: r = sf; break;
+        case 5: r = (f & X86_FLAG_PF) != 0; break;
+        case 6: r = sf != of; break;
+        default: r = (f & X86_FLAG_ZF) || sf != of; break;
+        }
+    }
+    return (uint64_t)(r ^ (int)(cond & 1));
 }

@@ -136,7 +136,7 @@ static void bt_patch_jump(void *opaque, struct tb *from, int slot, struct tb *to
 static bool bt_helper_chain_safe(const struct ir_block *ir, unsigned k)
 {
     static const ir_helper_fn safe[] = {
-        helper_seg_linear, helper_get_rflags, helper_cond, helper_raise, helper_raise_err,
+        helper_seg_linear, helper_get_rflags, helper_cond, cpu_exec_cc_cond, helper_raise, helper_raise_err,
         helper_shift, helper_shxd, helper_mul1, helper_imul2, helper_div, helper_bcd,
         helper_bitscan, helper_bt, helper_cmpxchg, helper_cmpxchg8b, helper_pushf, helper_lahf,
         helper_sahf, helper_string, helper_cpuid, helper_rdtsc, helper_rdtscp, helper_pause,

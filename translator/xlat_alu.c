@@ -1,6 +1,8 @@
 /* Translation of the integer arithmetic and logic instructions: ALU ops
  * with lazy flags, INC/DEC/NEG/NOT, shifts and rotates, multiply/divide,
  * bit operations, exchanges with arithmetic, BCD and sign extensions. */
+#include <stddef.h>
+
 #include "cpu/helpers.h"
 #include "translator/xlat.h"
 
@@ -8,6 +10,99 @@
 static uint32_t cc_of(uint32_t base, unsigned size)
 {
     return base + xlat_size_index(size);
+}
+
+#define OFF_CC_BASE_OP offsetof(struct cpu_exec, cc_base_op)
+#define OFF_CC_LAYER offsetof(struct cpu_exec, cc_layer)
+/* INCL/DECL -> the plain INC/DEC of the same width */
+#define CC_LAYER_TO_PLAIN (CC_OP_INCL8 - CC_OP_INC8)
+
+static bool cc_is_incl(uint32_t op)
+{
+    return op >= CC_OP_INCL8 && op < CC_OP_INCL8 + 8;
+}
+
+/* Branches to `label` when the run-time cc_op op is an INCL/DECL layer. */
+static void br_if_incl(struct ir_block *b, ir_temp op, unsigned label)
+{
+    ir_brcond(b, IR_LTU, ir_binopi(b, IR_SUB, op, CC_OP_INCL8), ir_movi(b, 8), label);
+}
+
+static void cc_known(struct xlat_ctx *x, uint32_t op, ir_temp dst)
+{
+    x->cc.valid = true;
+    x->cc.cc_op = op;
+    x->cc.dst = dst;
+    x->cc.src = x->cc.src2 = IR_NO_TEMP;
+}
+
+/* INC/DEC (result res) keep CF: inline when this block knows it, else an
+ * INCL/DECL layer over whatever state there is. */
+static void set_cc_incdec(struct xlat_ctx *x, bool inc, unsigned size, ir_temp res)
+{
+    struct ir_block *b = x->ir;
+    uint32_t plain = cc_of(inc ? CC_OP_INC8 : CC_OP_DEC8, size);
+    uint32_t layer = plain + CC_LAYER_TO_PLAIN;
+    if (x->cc.valid) {
+        ir_temp cf = xlat_cond_try(x, X86_CC_B);
+        if (cf != IR_NO_TEMP) {
+            xlat_set_cc(x, plain, res, IR_NO_TEMP, cf);
+            return;
+        }
+        if (cc_is_incl(x->cc.cc_op)) {
+            /* the same base below */
+            ir_stc(b, 4, OFF_CC_OP, ir_movi(b, layer));
+            ir_stc(b, 8, OFF_CC_LAYER, res);
+            cc_known(x, layer, res);
+            return;
+        }
+    }
+    unsigned on_layer = ir_new_label(b), on_cfof = ir_new_label(b);
+    ir_temp op = ir_ldc(b, 4, OFF_CC_OP);
+    br_if_incl(b, op, on_layer);
+    ir_brcond(b, IR_EQ, op, ir_movi(b, CC_OP_CFOF), on_cfof);
+    ir_stc(b, 4, OFF_CC_BASE_OP, op);
+    ir_br(b, on_layer);
+    ir_label(b, on_cfof);
+    /* CF is the layer's bit 0: the base becomes an INC that kept it */
+    ir_temp cf = ir_binopi(b, IR_AND, ir_ldc(b, 8, OFF_CC_LAYER), 1);
+    ir_stc(b, 4, OFF_CC_BASE_OP, ir_movi(b, CC_OP_INC8));
+    ir_stc(b, 8, OFF_CC_SRC2, cf);
+    ir_label(b, on_layer);
+    ir_stc(b, 4, OFF_CC_OP, ir_movi(b, layer));
+    ir_stc(b, 8, OFF_CC_LAYER, res);
+    cc_known(x, layer, res);
+}
+
+/* An instruction that sets CF and OF only (bits: CF in bit 0, OF in bit 1)
+ * and leaves SF ZF AF PF: a CFOF layer over the state there is. */
+static void set_cc_cfof(struct xlat_ctx *x, ir_temp bits)
+{
+    struct ir_block *b = x->ir;
+    if (x->cc.valid && x->cc.cc_op != CC_OP_CFOF) {
+        uint32_t op = x->cc.cc_op;
+        if (cc_is_incl(op)) {
+            /* SF ZF AF PF of the INC/DEC: a plain INC/DEC of its result */
+            ir_stc(b, 4, OFF_CC_BASE_OP, ir_movi(b, op - CC_LAYER_TO_PLAIN));
+            ir_stc(b, 8, OFF_CC_DST, x->cc.dst);
+        } else {
+            ir_stc(b, 4, OFF_CC_BASE_OP, ir_movi(b, op));
+        }
+    } else if (!x->cc.valid) {
+        unsigned on_incl = ir_new_label(b), store = ir_new_label(b);
+        ir_temp op = ir_ldc(b, 4, OFF_CC_OP);
+        ir_brcond(b, IR_EQ, op, ir_movi(b, CC_OP_CFOF), store);
+        br_if_incl(b, op, on_incl);
+        ir_stc(b, 4, OFF_CC_BASE_OP, op);
+        ir_br(b, store);
+        ir_label(b, on_incl);
+        ir_stc(b, 4, OFF_CC_BASE_OP, ir_binopi(b, IR_SUB, op, CC_LAYER_TO_PLAIN));
+        ir_stc(b, 8, OFF_CC_DST, ir_ldc(b, 8, OFF_CC_LAYER));
+        ir_label(b, store);
+    }
+    ir_stc(b, 4, OFF_CC_OP, ir_movi(b, CC_OP_CFOF));
+    ir_stc(b, 8, OFF_CC_LAYER, bits);
+    cc_known(x, CC_OP_CFOF, bits);
 }
 
 static bool xlat_alu2(struct xlat_ctx *x)
@@ -54,11 +149,10 @@ static bool xlat_incdec(struct xlat_ctx *x)
     unsigned size = x->insn->op[0].size;
     ir_temp lin = IR_NO_TEMP;
     ir_temp v = xlat_op_read_at(x, 0, &lin, true);
-    ir_temp cf = xlat_cond(x, X86_CC_B); /* INC/DEC keep CF */
     bool inc = x->insn->mnemonic == X86_INC;
     ir_temp res = xlat_zext(x, size, ir_binopi(b, inc ? IR_ADD : IR_SUB, v, 1));
     xlat_op_write(x, 0, lin, res);
-    xlat_set_cc(x, cc_of(inc ? CC_OP_INC8 : CC_OP_DEC8, size), res, IR_NO_TEMP, cf);
+    set_cc_incdec(x, inc, size, res);
     return true;
 }
 
@@ -97,38 +191,77 @@ static bool xlat_shift(struct xlat_ctx *x)
     }
     ir_temp lin = IR_NO_TEMP;
     ir_temp v = xlat_op_read_at(x, 0, &lin, true);
-    /* SHL/SHR/SAR by a constant, non-zero count: inline, with lazy flags
-     * (they set every arithmetic flag, so no earlier flag is needed). */
-    bool const_count = in->nops < 2 || in->op[1].kind == X86_OPK_IMM;
-    unsigned ccount = const_count ? (in->nops < 2 ? 1u : (unsigned)in->op[1].value) & (size == 8 ? 63u : 31u) : 0;
-    if (const_count && ccount && (kind == 4 || kind == 5 || kind == 6 || kind == 7)) {
-        unsigned bits = size * 8;
-        ir_temp vz = xlat_zext(x, size, v), res, edge;
-        uint32_t cc;
-        if (kind == 4 || kind == 6) {
-            res = ccount >= 64 ? ir_movi(b, 0) : xlat_zext(x, size, ir_binopi(b, IR_SHL, vz, ccount));
-            edge = xlat_zext(x, size, ir_binopi(b, IR_SHL, vz, ccount - 1));
-            cc = CC_OP_SHL8;
-        } else if (kind == 5) {
-            res = ccount >= 64 ? ir_movi(b, 0) : ir_binopi(b, IR_SHR, vz, ccount);
-            edge = ir_binopi(b, IR_SHR, vz, ccount - 1);
-            cc = CC_OP_SHR8;
-        } else {
-            ir_temp sv = ir_ext(b, IR_SEXT, size, vz);
-            unsigned n = ccount >= bits ? bits - 1 : ccount;
-            unsigned e = ccount >= bits ? bits - 1 : ccount - 1;
-            res = xlat_zext(x, size, ir_binopi(b, IR_SAR, sv, n));
-            edge = ir_binopi(b, IR_SAR, sv, e);
-            cc = CC_OP_SAR8;
-        }
+    if (kind == 2 || kind == 3) {
+        /* RCL/RCR: through the helper */
+        ir_temp count = in->nops > 1 ? xlat_op_read(x, 1) : ir_movi(b, 1);
+        ir_temp how = ir_movi(b, kind | size << 8);
+        ir_temp res = XLAT_HELPER(x, helper_shift, 3, how, v, count, IR_NO_TEMP);
         xlat_op_write(x, 0, lin, res);
-        xlat_set_cc(x, cc_of(cc, size), res, edge, vz);
         return true;
     }
-    ir_temp count = in->nops > 1 ? xlat_op_read(x, 1) : ir_movi(b, 1);
-    ir_temp how = ir_movi(b, kind | size << 8);
-    ir_temp res = XLAT_HELPER(x, helper_shift, 3, how, v, count, IR_NO_TEMP);
+    /* Inline with lazy flags. A count of zero (after masking) changes no
+     * flag: with a constant count nothing is set, with CL the flag update
+     * is skipped at run time. */
+    bool const_count = in->nops < 2 || in->op[1].kind == X86_OPK_IMM;
+    unsigned cmask = size == 8 ? 63u : 31u;
+    unsigned ccount = const_count ? (in->nops < 2 ? 1u : (unsigned)in->op[1].value) & cmask : 0;
+    unsigned bits = size * 8;
+    ir_temp vz = xlat_zext(x, size, v), res, edge = IR_NO_TEMP, count, cm1;
+    if (const_count) {
+        count = ir_movi(b, ccount);
+        cm1 = ir_movi(b, ccount ? ccount - 1 : 0);
+    } else {
+        count = ir_binopi(b, IR_AND, xlat_op_read(x, 1), cmask);
+        cm1 = ir_binopi(b, IR_SUB, count, 1);
+    }
+    uint32_t cc = 0;
+    switch (kind) {
+    case 0: case 1:
+        res = ir_rot(b, kind == 0 ? IR_ROL : IR_ROR, size, vz, count);
+        break;
+    case 4: case 6:
+        res = xlat_zext(x, size, ir_binop(b, IR_SHL, vz, count));
+        edge = xlat_zext(x, size, ir_binop(b, IR_SHL, vz, cm1));
+        cc = CC_OP_SHL8;
+        break;
+    case 5:
+        res = ir_binop(b, IR_SHR, vz, count);
+        edge = ir_binop(b, IR_SHR, vz, cm1);
+        cc = CC_OP_SHR8;
+        break;
+    default: {
+        /* counts up to 31 on a sign-extended value fill with the sign
+         * as the CPU does for counts past the width */
+        ir_temp sv = ir_ext(b, IR_SEXT, size, vz);
+        res = xlat_zext(x, size, ir_binop(b, IR_SAR, sv, count));
+        edge = ir_binop(b, IR_SAR, sv, cm1);
+        cc = CC_OP_SAR8;
+        break;
+    }
+    }
     xlat_op_write(x, 0, lin, res);
+    if (const_count && !ccount)
+        return true;
+    unsigned skip = 0;
+    if (!const_count) {
+        skip = ir_new_label(b);
+        ir_brcond(b, IR_EQ, count, ir_movi(b, 0), skip);
+    }
+    if (kind == 0 || kind == 1) {
+        /* ROL: CF = bit 0 of the result, OF = MSB ^ CF; ROR: CF = MSB,
+         * OF = the two top bits differ */
+        ir_temp msb = ir_binopi(b, IR_AND, ir_binopi(b, IR_SHR, res, bits - 1), 1);
+        ir_temp cf = kind == 0 ? ir_binopi(b, IR_AND, res, 1) : msb;
+        ir_temp of = kind == 0 ? ir_binop(b, IR_XOR, msb, cf)
+                               : ir_binopi(b, IR_AND, ir_binop(b, IR_XOR, msb, ir_binopi(b, IR_SHR, res, bits - 2)), 1);
+        set_cc_cfof(x, ir_binop(b, IR_OR, cf, ir_binopi(b, IR_SHL, of, 1)));
+    } else {
+        xlat_set_cc(x, cc_of(cc, size), res, edge, vz);
+    }
+    if (!const_count) {
+        ir_label(b, skip);
+        x->cc.valid = false; /* set or not, at run time */
+    }
     return true;
 }
 
@@ -153,12 +286,23 @@ static bool xlat_muldiv(struct xlat_ctx *x)
     struct ir_block *b = x->ir;
     unsigned mn = in->mnemonic;
     if (mn == X86_IMUL && in->nops >= 2) {
-        /* IMUL r, r/m [, imm] */
+        /* IMUL r, r/m [, imm]: inline; CF = OF = the product does not fit,
+         * SF ZF AF PF stay as they were (what this CPU does) */
         unsigned size = in->op[0].size;
         ir_temp a = in->nops == 3 ? xlat_op_read(x, 1) : xlat_op_read(x, 0);
         ir_temp c = in->nops == 3 ? xlat_op_read(x, 2) : xlat_op_read(x, 1);
-        ir_temp res = XLAT_HELPER(x, helper_imul2, 3, ir_movi(b, size), a, c, IR_NO_TEMP);
-        xlat_reg_write(x, in->op[0].reg, size, false, res);
+        ir_temp lo, sig;
+        if (size == 8) {
+            lo = ir_binop(b, IR_MUL, a, c);
+            ir_temp hi = ir_binop(b, IR_MULHS, a, c);
+            sig = ir_setcc(b, IR_NE, hi, ir_binopi(b, IR_SAR, lo, 63));
+        } else {
+            ir_temp p = ir_binop(b, IR_MUL, ir_ext(b, IR_SEXT, size, a), ir_ext(b, IR_SEXT, size, c));
+            lo = xlat_zext(x, size, p);
+            sig = ir_setcc(b, IR_NE, p, ir_ext(b, IR_SEXT, size, lo));
+        }
+        xlat_reg_write(x, in->op[0].reg, size, false, lo);
+        set_cc_cfof(x, ir_binop(b, IR_OR, sig, ir_binopi(b, IR_SHL, sig, 1)));
         return true;
     }
     unsigned size = in->op[0].size;

@@ -62,6 +62,15 @@ ir_temp xlat_ea_offset(struct xlat_ctx *x)
     return xlat_addr_wrap(x, off, m->addr_size);
 }
 
+/* A helper that may fault but never changes the arithmetic flags (segment
+ * checks, the load of a read-modify-write): the known flag state of the
+ * block stays usable after it. */
+static ir_temp xlat_call_noflags(struct xlat_ctx *x, ir_helper_fn fn, const char *name,
+                                 unsigned nargs, ir_temp a, ir_temp b, ir_temp c, ir_temp d)
+{
+    return ir_call(x->ir, fn, name, nargs, a, b, c, d);
+}
+
 /* Segment base + offset with the limit/type check done inline on the fast
  * path; anything unusual goes to the soft MMU's full check. */
 ir_temp xlat_linear(struct xlat_ctx *x, int seg, ir_temp off, unsigned size, bool write)
@@ -83,7 +92,7 @@ ir_temp xlat_linear(struct xlat_ctx *x, int seg, ir_temp off, unsigned size, boo
         ir_label(b, slow);
         ir_temp s = ir_movi(b, (uint64_t)seg);
         ir_temp how = ir_movi(b, size | (write ? 0x100u : 0));
-        ir_mov_to(b, lin, XLAT_HELPER(x, helper_seg_linear, 3, s, off, how, IR_NO_TEMP));
+        ir_mov_to(b, lin, xlat_call_noflags(x, (ir_helper_fn)helper_seg_linear, "helper_seg_linear", 3, s, off, how, IR_NO_TEMP));
         ir_label(b, done);
         return lin;
     }
@@ -97,7 +106,7 @@ ir_temp xlat_linear(struct xlat_ctx *x, int seg, ir_temp off, unsigned size, boo
     ir_label(b, slow);
     ir_temp s = ir_movi(b, (uint64_t)seg);
     ir_temp how = ir_movi(b, size | (write ? 0x100u : 0));
-    ir_mov_to(b, lin, XLAT_HELPER(x, helper_seg_linear, 3, s, off, how, IR_NO_TEMP));
+    ir_mov_to(b, lin, xlat_call_noflags(x, (ir_helper_fn)helper_seg_linear, "helper_seg_linear", 3, s, off, how, IR_NO_TEMP));
     ir_label(b, done);
     return lin;
 }
@@ -119,7 +128,8 @@ ir_temp xlat_op_read_at(struct xlat_ctx *x, unsigned n, ir_temp *lin_out, bool w
         if (lin_out)
             *lin_out = lin;
         if (will_write)
-            return XLAT_HELPER(x, helper_ld_rmw, 2, lin, ir_movi(b, op->size), IR_NO_TEMP, IR_NO_TEMP);
+            return xlat_call_noflags(x, (ir_helper_fn)helper_ld_rmw, "helper_ld_rmw", 2, lin,
+                                     ir_movi(b, op->size), IR_NO_TEMP, IR_NO_TEMP);
         return ir_ld(b, op->size, lin);
     }
     case X86_OPK_IMM:
@@ -176,70 +186,201 @@ ir_temp xlat_rflags(struct xlat_ctx *x)
                    IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP);
 }
 
-/* Conditions straight from the operands of a known SUB/CMP, logic
- * operation or ADD; NO_TEMP when that cannot be done for this one. */
+/* Flags of the last flag-setting operation of this block, computed inline
+ * from its operand temps: each returns a 0/1 temp, or IR_NO_TEMP when that
+ * flag is not known here (it comes from an earlier block or a base state). */
+static unsigned cc_kind(uint32_t op)
+{
+    return (op - CC_OP_ADD8) >> 2;
+}
+
+static unsigned cc_size(uint32_t op)
+{
+    return op == CC_OP_CFOF ? 8 : 1u << ((op - CC_OP_ADD8) & 3);
+}
+
+/* Bit `bit` of v as 0/1. */
+static ir_temp bit_of(struct ir_block *b, ir_temp v, unsigned bit)
+{
+    return ir_binopi(b, IR_AND, bit ? ir_binopi(b, IR_SHR, v, bit) : v, 1);
+}
+
+static ir_temp cc_zf(struct xlat_ctx *x)
+{
+    unsigned kind = cc_kind(x->cc.cc_op);
+    if (kind > 9 && kind != 11 && kind != 12)
+        return IR_NO_TEMP;
+    return ir_setcc(x->ir, IR_EQ, x->cc.dst, ir_movi(x->ir, 0));
+}
+
+static ir_temp cc_sf(struct xlat_ctx *x)
+{
+    unsigned kind = cc_kind(x->cc.cc_op);
+    if (kind > 9 && kind != 11 && kind != 12)
+        return IR_NO_TEMP;
+    return bit_of(x->ir, x->cc.dst, cc_size(x->cc.cc_op) * 8 - 1);
+}
+
+/* The first operand of an ADD/ADC (dst - src - carry) or SUB/SBB
+ * (dst + src + borrow), not masked. */
+static ir_temp cc_first_operand(struct xlat_ctx *x, unsigned kind)
+{
+    struct ir_block *b = x->ir;
+    ir_temp a;
+    if (kind == 0 || kind == 1) {
+        a = ir_binop(b, IR_SUB, x->cc.dst, x->cc.src);
+        if (kind == 1)
+            a = ir_binop(b, IR_SUB, a, x->cc.src2);
+    } else {
+        a = ir_binop(b, IR_ADD, x->cc.dst, x->cc.src);
+        if (kind == 3)
+            a = ir_binop(b, IR_ADD, a, x->cc.src2);
+    }
+    return a;
+}
+
+static ir_temp cc_cf(struct xlat_ctx *x)
+{
+    struct ir_block *b = x->ir;
+    uint32_t op = x->cc.cc_op;
+    unsigned kind = cc_kind(op), size = cc_size(op);
+    ir_temp dst = x->cc.dst, src = x->cc.src;
+    switch (kind) {
+    case 0: /* ADD */
+        return ir_setcc(b, IR_LTU, dst, src);
+    case 1: /* ADC: carry out when dst < src, or dst == src with a carry in */
+        return ir_binop(b, IR_OR, ir_setcc(b, IR_LTU, dst, src),
+                        ir_binop(b, IR_AND, ir_setcc(b, IR_EQ, dst, src), x->cc.src2));
+    case 2: case 3: { /* SUB, SBB: borrow when the first operand is below src (+ borrow in) */
+        ir_temp a = xlat_zext(x, size, cc_first_operand(x, kind));
+        if (kind == 2)
+            return ir_setcc(b, IR_LTU, a, src);
+        return ir_binop(b, IR_OR, ir_setcc(b, IR_LTU, a, src),
+                        ir_binop(b, IR_AND, ir_setcc(b, IR_EQ, a, src), x->cc.src2));
+    }
+    case 4: /* logic */
+        return ir_movi(b, 0);
+    case 5: case 6: /* INC/DEC keep the CF they were given */
+        return x->cc.src2 != IR_NO_TEMP ? x->cc.src2 : IR_NO_TEMP;
+    case 7: /* SHL: the last bit out is the top of src */
+        return bit_of(b, src, size * 8 - 1);
+    case 8: case 9: /* SHR, SAR */
+        return bit_of(b, src, 0);
+    case 13: /* CFOF layer */
+        return bit_of(b, dst, 0);
+    default:
+        return IR_NO_TEMP;
+    }
+}
+
+static ir_temp cc_of(struct xlat_ctx *x)
+{
+    struct ir_block *b = x->ir;
+    uint32_t op = x->cc.cc_op;
+    unsigned kind = cc_kind(op), size = cc_size(op), top = size * 8 - 1;
+    ir_temp dst = x->cc.dst, src = x->cc.src;
+    switch (kind) {
+    case 0: case 1: { /* the operands agree in sign and the result does not */
+        ir_temp a = cc_first_operand(x, kind);
+        ir_temp v = ir_binop(b, IR_AND, ir_binop(b, IR_XOR, a, dst), ir_binop(b, IR_XOR, src, dst));
+        return bit_of(b, v, top);
+    }
+    case 2: case 3: {
+        ir_temp a = cc_first_operand(x, kind);
+        ir_temp v = ir_binop(b, IR_AND, ir_binop(b, IR_XOR, a, src), ir_binop(b, IR_XOR, a, dst));
+        return bit_of(b, v, top);
+    }
+    case 4: case 9: /* logic, SAR */
+        return ir_movi(b, 0);
+    case 5: case 11: /* INC: the result is the smallest negative number */
+        return ir_setcc(b, IR_EQ, dst, ir_movi(b, 1ull << top));
+    case 6: case 12: /* DEC: the largest positive one */
+        return ir_setcc(b, IR_EQ, dst, ir_movi(b, (1ull << top) - 1));
+    case 7: /* SHL: MSB(result) ^ CF */
+        return bit_of(b, ir_binop(b, IR_XOR, src, dst), top);
+    case 8: /* SHR: the two top result bits differ */
+        return bit_of(b, ir_binop(b, IR_XOR, dst, ir_binopi(b, IR_SHL, dst, 1)), top);
+    case 13:
+        return bit_of(b, dst, 1);
+    default:
+        return IR_NO_TEMP;
+    }
+}
+
+/* Fast forms for a known SUB/CMP (compare the original operands) and
+ * logic operations (CF = OF = 0). */
+static ir_temp cc_cond_direct(struct xlat_ctx *x, unsigned cond)
+{
+    struct ir_block *b = x->ir;
+    unsigned kind = cc_kind(x->cc.cc_op);
+    unsigned size = cc_size(x->cc.cc_op);
+    ir_temp dst = x->cc.dst, zero;
+    unsigned c = cond >> 1;
+    bool be = c == (X86_CC_BE >> 1), le = c == (X86_CC_LE >> 1);
+    bool sgn = c == (X86_CC_L >> 1) || le;
+    if (c != (X86_CC_B >> 1) && !be && !sgn)
+        return IR_NO_TEMP;
+    if (kind == 2) {
+        ir_temp src = x->cc.src;
+        ir_temp a = xlat_zext(x, size, ir_binop(b, IR_ADD, dst, src));
+        if (sgn) {
+            a = ir_ext(b, IR_SEXT, size, a);
+            src = ir_ext(b, IR_SEXT, size, src);
+        }
+        enum ir_cond ic = sgn ? (le ? IR_LE : IR_LT) : (be ? IR_LEU : IR_LTU);
+        return ir_setcc(b, ic, a, src);
+    }
+    if (kind == 4) {
+        zero = ir_movi(b, 0);
+        ir_temp s = ir_ext(b, IR_SEXT, size, dst);
+        if (!sgn && !be)
+            return zero;                              /* B: CF */
+        if (!sgn)
+            return ir_setcc(b, IR_EQ, dst, zero);     /* BE: ZF */
+        return ir_setcc(b, le ? IR_LE : IR_LT, s, zero); /* L: SF, LE: ZF or SF */
+    }
+    return IR_NO_TEMP;
+}
+
 static ir_temp xlat_cond_inline(struct xlat_ctx *x, unsigned cond)
 {
     struct ir_block *b = x->ir;
     if (!x->cc.valid || x->cc.cc_op < CC_OP_ADD8 || x->cc.cc_op >= CC_OP_COUNT)
         return IR_NO_TEMP;
-    unsigned kind = (x->cc.cc_op - CC_OP_ADD8) >> 2;
-    unsigned size = 1u << ((x->cc.cc_op - CC_OP_ADD8) & 3);
-    bool neg = cond & 1;
-    ir_temp dst = x->cc.dst, r;
-    ir_temp zero = ir_movi(b, 0);
-    switch (cond >> 1) {
-    case X86_CC_E >> 1:
-        if (kind != 0 && kind != 2 && kind != 4)
-            return IR_NO_TEMP;
-        r = ir_setcc(b, IR_EQ, dst, zero);
-        break;
-    case X86_CC_S >> 1: {
-        if (kind != 0 && kind != 2 && kind != 4)
-            return IR_NO_TEMP;
-        r = ir_setcc(b, IR_LT, ir_ext(b, IR_SEXT, size, dst), zero);
-        break;
-    }
-    case X86_CC_B >> 1:
-    case X86_CC_BE >> 1:
-    case X86_CC_L >> 1:
-    case X86_CC_LE >> 1: {
-        bool be = (cond >> 1) == (X86_CC_BE >> 1), le = (cond >> 1) == (X86_CC_LE >> 1);
-        bool sgn = (cond >> 1) == (X86_CC_L >> 1) || le;
-        if (kind == 2) { /* SUB/CMP: the original operands */
-            ir_temp src = x->cc.src;
-            ir_temp a = ir_binop(b, IR_ADD, dst, src);
-            if (size < 8)
-                a = ir_ext(b, IR_ZEXT, size, a);
-            if (sgn) {
-                a = ir_ext(b, IR_SEXT, size, a);
-                src = ir_ext(b, IR_SEXT, size, src);
-            }
-            enum ir_cond c = sgn ? (le ? IR_LE : IR_LT) : (be ? IR_LEU : IR_LTU);
-            r = ir_setcc(b, c, a, src);
-        } else if (kind == 4) { /* logic: CF = OF = 0 */
-            ir_temp s = ir_ext(b, IR_SEXT, size, dst);
-            if (!sgn && !be)
-                r = zero;                                   /* B: CF */
-            else if (!sgn)
-                r = ir_setcc(b, IR_EQ, dst, zero);          /* BE: ZF */
-            else if (!le)
-                r = ir_setcc(b, IR_LT, s, zero);            /* L: SF */
-            else
-                r = ir_setcc(b, IR_LE, s, zero);            /* LE: ZF or SF */
-        } else if (kind == 0 && !sgn && !be) { /* ADD: CF */
-            r = ir_setcc(b, IR_LTU, dst, x->cc.src);
-        } else if ((kind == 5 || kind == 6) && !sgn && !be && x->cc.src2 != IR_NO_TEMP) {
-            r = x->cc.src2; /* INC/DEC: CF is the one they kept */
-        } else {
-            return IR_NO_TEMP;
+    ir_temp r = cc_cond_direct(x, cond), f1, f2;
+    if (r == IR_NO_TEMP) {
+        switch (cond >> 1) {
+        case X86_CC_O >> 1: r = cc_of(x); break;
+        case X86_CC_B >> 1: r = cc_cf(x); break;
+        case X86_CC_E >> 1: r = cc_zf(x); break;
+        case X86_CC_BE >> 1:
+            f1 = cc_cf(x);
+            f2 = f1 != IR_NO_TEMP ? cc_zf(x) : IR_NO_TEMP;
+            r = f2 != IR_NO_TEMP ? ir_binop(b, IR_OR, f1, f2) : IR_NO_TEMP;
+            break;
+        case X86_CC_S >> 1: r = cc_sf(x); break;
+        case X86_CC_L >> 1:
+        case X86_CC_LE >> 1:
+            f1 = cc_sf(x);
+            f2 = f1 != IR_NO_TEMP ? cc_of(x) : IR_NO_TEMP;
+            if (f2 == IR_NO_TEMP)
+                return IR_NO_TEMP;
+            r = ir_binop(b, IR_XOR, f1, f2);
+            if ((cond >> 1) == (X86_CC_LE >> 1))
+                r = ir_binop(b, IR_OR, r, cc_zf(x));
+            break;
+        default:
+            return IR_NO_TEMP; /* P: through the helper */
         }
-        break;
+        if (r == IR_NO_TEMP)
+            return IR_NO_TEMP;
     }
-    default:
-        return IR_NO_TEMP; /* O and P go through the helper */
-    }
-    return neg ? ir_binopi(b, IR_XOR, r, 1) : r;
+    return (cond & 1) ? ir_binopi(b, IR_XOR, r, 1) : r;
+}
+
+ir_temp xlat_cond_try(struct xlat_ctx *x, unsigned cond)
+{
+    return xlat_cond_inline(x, cond);
 }
 
 ir_temp xlat_cond(struct xlat_ctx *x, unsigned cond)
@@ -248,7 +389,7 @@ ir_temp xlat_cond(struct xlat_ctx *x, unsigned cond)
     if (fast != IR_NO_TEMP)
         return fast;
     ir_temp cc = ir_movi(x->ir, cond);
-    return ir_call(x->ir, (ir_helper_fn)helper_cond, "helper_cond", 1, cc, IR_NO_TEMP,
+    return ir_call(x->ir, (ir_helper_fn)cpu_exec_cc_cond, "cpu_exec_cc_cond", 1, cc, IR_NO_TEMP,
                    IR_NO_TEMP, IR_NO_TEMP);
 }
 
