@@ -12,6 +12,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/engine.h"
+#include "cpu/fpu.h"
 #include "hw/machine.h"
 #include "tools/nativecmp/nc_bt.h"
 #include "translator/bt.h"
@@ -220,8 +221,9 @@ static void build_templates(struct nc_bt *b)
         struct x86_cpu *t = m64 ? &b->tmpl64 : &b->tmpl32;
         uint64_t klin = m64 ? KLIN64 : KLIN32;
         cpu_reset(t);
-        /* CR0 as Linux runs user processes (SMSW shows 0x80050033 there),
-         * and the x87/SSE state of a fresh process (FNINIT, MXCSR reset). */
+        /* CR0 as Linux runs user processes (SMSW shows 0x80050033 there:
+         * MP and NE set, TS and EM clear), and the x87/SSE state of a
+         * fresh process (FNINIT, MXCSR reset) until a case loads its own. */
         t->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM |
                  X86_CR0_PG;
         t->fpu.fcw = 0x37f;
@@ -328,6 +330,11 @@ static int nc_bt_run(void *opaque, const struct nc_case *c, struct nc_state *out
         cpu.regs[i] = m64 ? c->regs[i] : i < 8 ? (uint32_t)c->regs[i] : 0;
     cpu.rip = NC_CODE_BASE;
     cpu.rflags = (c->rflags & NC_FLAGS_COMPARED) | NC_FLAGS_FIXED;
+    /* The native runner enters with FXRSTOR64 of the same image. */
+    if (!fpu_fxrstor(&cpu.fpu, c->fx, true, NC_NR_XMMS)) {
+        harness_fail(out, "invalid MXCSR in the initial state");
+        return 0;
+    }
     if (b->ops->put_cpu(b->engine, &cpu) < 0)
         return -1;
 
@@ -352,6 +359,9 @@ static int nc_bt_run(void *opaque, const struct nc_case *c, struct nc_state *out
     if (b->ops->get_cpu(b->engine, &cpu) < 0)
         return -1;
     memcpy(out->data, b->ram + P_DATA, NC_DATA_SIZE);
+    /* The exception stubs touch no x87/SSE state: this is the state at
+     * the end or at the exception. */
+    fpu_fxsave(&cpu.fpu, out->fx, true, NC_NR_XMMS);
 
     if (ex == ENGINE_EXIT_RESET) {
         harness_fail(out, "triple fault");

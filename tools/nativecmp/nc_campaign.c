@@ -26,12 +26,13 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The deliberate corruption of --perturb: one register bit and one data
- * byte, so both kinds of report show. */
+/* The deliberate corruption of --perturb: one register bit, one data byte
+ * and one XMM3 bit, so each kind of report shows. */
 static void perturb_state(struct nc_state *s)
 {
     s->regs[0] ^= 0x10;
     s->data[0x123] ^= 0x5a;
+    s->fx[NC_FX_XMM + 16 * 3 + 5] ^= 0x20;
 }
 
 int nc_campaign_run(const struct nc_campaign *cfg, struct nc_runner *runners, int nrunners,
@@ -78,6 +79,8 @@ int nc_campaign_run(const struct nc_campaign *cfg, struct nc_runner *runners, in
             }
             res->cases++;
             int m = c->mode == NC_MODE_64 ? 0 : 1;
+            if (c->used_classes & NC_CLASS_SSE)
+                res->with_sse[m]++;
             const struct nc_state *ref = &states[0][i];
             if (ref->status == NC_STATUS_OK) {
                 if (ref->vector < 0)
@@ -137,7 +140,8 @@ void nc_campaign_print_summary(FILE *f, const struct nc_campaign *cfg,
     for (int m = 0; m < 2; m++) {
         if (!(m == 0 ? cfg->mode64 : cfg->mode32))
             continue;
-        fprintf(f, "  %d-bit reference outcomes: end %" PRIu64, m ? 32 : 64, res->ended[m]);
+        fprintf(f, "  %d-bit: %" PRIu64 " sequences with MMX/SSE/x87 items; reference outcomes: end %" PRIu64,
+                m ? 32 : 64, res->with_sse[m], res->ended[m]);
         for (int v = 0; v < 32; v++)
             if (res->vectors[m][v])
                 fprintf(f, ", %s %" PRIu64, nc_vector_name(v), res->vectors[m][v]);

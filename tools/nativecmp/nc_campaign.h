@@ -27,6 +27,7 @@ struct nc_campaign_result {
     uint64_t differing;        /* cases where any pair of runners differs */
     uint64_t runner_failures;  /* states with NC_STATUS_HARNESS */
     uint64_t ended[2];         /* [0] 64-bit, [1] 32-bit: ran to the end */
+    uint64_t with_sse[2];      /* cases holding an item of an NC_CLASS_SSE class */
     uint64_t vectors[2][32];   /* reference exceptions by vector */
     uint64_t code_bytes;
     double seconds;

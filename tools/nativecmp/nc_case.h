@@ -20,6 +20,20 @@
 
 #define NC_NR_GPRS 16
 
+/* The x87/MMX/SSE state travels as a 512-byte FXSAVE image in its 64-bit
+ * layout (Intel SDM vol. 1, 10.5.1): ST(i) in stack order, XMM0-15. These
+ * are the parts a comparison looks at; FOP, FIP, FDP (which AMD saves only
+ * with an exception pending) and MXCSR_MASK (0x2ffff on AMD, whose MXCSR
+ * has the MM bit) are not architectural results of the sequences. */
+#define NC_FX_SIZE 512u
+#define NC_FX_FCW 0u
+#define NC_FX_FSW 2u
+#define NC_FX_FTW 4u       /* abridged: bit i set = physical register i valid */
+#define NC_FX_MXCSR 24u
+#define NC_FX_ST 32u       /* ST(i) at NC_FX_ST + 16 * i, 10 bytes each */
+#define NC_FX_XMM 160u     /* XMMi at NC_FX_XMM + 16 * i */
+#define NC_NR_XMMS 16
+
 enum nc_mode { NC_MODE_32 = 32, NC_MODE_64 = 64 };
 
 /* RFLAGS bits */
@@ -57,6 +71,10 @@ struct nc_case {
                                    32 bits of the first 8 matter in 32-bit mode
                                    (the rest are zero) */
     uint64_t rflags;        /* NC_FLAGS_FIXED | arithmetic flags | DF */
+    uint32_t used_classes;  /* the classes of the items the sequence holds */
+    /* initial x87/MMX/SSE state (FXRSTOR64 image; its FSW is consistent:
+     * ES and B set exactly when an unmasked exception flag is) */
+    uint8_t fx[NC_FX_SIZE] __attribute__((aligned(16)));
     uint8_t code[NC_CODE_MAX];
     uint8_t data[NC_DATA_SIZE];
 };
@@ -75,7 +93,8 @@ enum nc_status {
 struct nc_state {
     uint32_t status;         /* enum nc_status */
     int32_t vector;          /* -1: no exception; else 0 #DE, 3 #BP, 4 #OF,
-                                5 #BR, 6 #UD, 12 #SS, 13 #GP, 14 #PF, 17 #AC */
+                                5 #BR, 6 #UD, 12 #SS, 13 #GP, 14 #PF, 16 #MF,
+                                17 #AC, 19 #XM */
     uint32_t error_code;     /* as the CPU pushes it (#GP/#SS/#PF/#AC), else 0 */
     int32_t signo;           /* what Linux turned it into (native only; 0 for
                                 emulators, not compared) */
@@ -84,6 +103,7 @@ struct nc_state {
     uint64_t rflags;
     uint64_t regs[NC_NR_GPRS];
     char note[64];           /* NC_STATUS_HARNESS: what went wrong */
+    uint8_t fx[NC_FX_SIZE] __attribute__((aligned(16)));  /* final FXSAVE64 image */
     uint8_t data[NC_DATA_SIZE];
 };
 
@@ -99,10 +119,14 @@ struct nc_state {
  * - stop when RIP reaches NC_CODE_BASE + code_len (sequences only branch
  *   forward to instruction boundaries) or at the first exception, with the
  *   state at that exception as the handler would see it.
+ * - CR0 as Linux user mode has it (PE MP ET NE WP AM PG, TS and EM clear),
+ *   CR4.OSFXSR and CR4.OSXMMEXCPT set (SSE on, #XM for unmasked SIMD
+ *   floating-point exceptions), and the case's x87/SSE state loaded.
  * The comparison looks at RFLAGS & NC_FLAGS_COMPARED, the low 32 bits of
  * the eight legacy registers in 32-bit mode and all sixteen in 64-bit
- * mode, RIP, the vector, the error code (#GP #SS #PF #AC), CR2 (#PF) and
- * the data area. */
+ * mode, RIP, the vector, the error code (#GP #SS #PF #AC), CR2 (#PF), the
+ * data area and the FXSAVE image's FCW, FSW, FTW, MXCSR, ST0-7 and
+ * XMM0-15 (all sixteen in both modes: 32-bit code must leave 8-15 alone). */
 
 /* A way of executing cases: the native runner (nc_native.h), and the bt
  * engine with either backend (adapters written against this interface).
@@ -123,6 +147,9 @@ struct nc_runner {
 int nc_runner_run_batch(const struct nc_runner *r, const struct nc_case *cases,
                         struct nc_state *out, size_t n);
 void nc_runner_destroy(struct nc_runner *r);
+
+/* The x87/SSE state of a fresh process (FNINIT, MXCSR 0x1f80) as an image. */
+void nc_fx_reset(uint8_t fx[NC_FX_SIZE]);
 
 /* The Linux signal a user-mode exception becomes on x86-64 (0 for none). */
 int nc_signal_for_vector(int vector);

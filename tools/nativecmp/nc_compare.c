@@ -41,6 +41,43 @@ uint64_t nc_compared_flags(const struct nc_case *c, unsigned opts)
     return m;
 }
 
+static uint16_t get16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* The compared fields of two FXSAVE images (see nc_case.h): bit 0 control
+ * and status (FCW FSW FTW MXCSR), bits 1-8 ST0-7, bits 9-24 XMM0-15. */
+static uint32_t fx_diff(const uint8_t *a, const uint8_t *b)
+{
+    uint32_t d = 0;
+    if (memcmp(a, b, 5) != 0 || get32(a + NC_FX_MXCSR) != get32(b + NC_FX_MXCSR))
+        d |= 1;
+    for (int i = 0; i < 8; i++)
+        if (memcmp(a + NC_FX_ST + 16 * i, b + NC_FX_ST + 16 * i, 10) != 0)
+            d |= 2u << i;
+    for (int i = 0; i < NC_NR_XMMS; i++)
+        if (memcmp(a + NC_FX_XMM + 16 * i, b + NC_FX_XMM + 16 * i, 16) != 0)
+            d |= 0x200u << i;
+    return d;
+}
+
 uint32_t nc_state_compare(const struct nc_case *c, const struct nc_state *a,
                           const struct nc_state *b, unsigned opts)
 {
@@ -60,6 +97,8 @@ uint32_t nc_state_compare(const struct nc_case *c, const struct nc_state *a,
         d |= NC_DIFF_FLAGS;
     if (memcmp(a->data, b->data, NC_DATA_SIZE) != 0)
         d |= NC_DIFF_DATA;
+    if (fx_diff(a->fx, b->fx))
+        d |= NC_DIFF_FPU;
     return d;
 }
 
@@ -114,6 +153,40 @@ static void disassemble(FILE *f, const struct nc_case *c)
     cs_close(&h);
 }
 
+static void fx_print_ctl(FILE *f, const char *indent, const uint8_t *fx)
+{
+    uint16_t fsw = get16(fx + NC_FX_FSW);
+    fprintf(f, "%sfcw %04x fsw %04x (top %u) ftw %02x mxcsr %08x\n", indent, get16(fx + NC_FX_FCW), fsw,
+            (fsw >> 11) & 7, fx[NC_FX_FTW], get32(fx + NC_FX_MXCSR));
+}
+
+static void fx_print_st(const uint8_t *fx, int i, char *buf, size_t len)
+{
+    const uint8_t *p = fx + NC_FX_ST + 16 * i;
+    snprintf(buf, len, "%04x:%016" PRIx64, get16(p + 8), get64(p));
+}
+
+static void fx_print_xmm(const uint8_t *fx, int i, char *buf, size_t len)
+{
+    const uint8_t *p = fx + NC_FX_XMM + 16 * i;
+    snprintf(buf, len, "%016" PRIx64 "_%016" PRIx64, get64(p + 8), get64(p));
+}
+
+/* Every compared field of one image (case and replay output). */
+static void fx_print(FILE *f, const char *indent, const uint8_t *fx)
+{
+    char buf[48];
+    fx_print_ctl(f, indent, fx);
+    for (int i = 0; i < 8; i++) {
+        fx_print_st(fx, i, buf, sizeof(buf));
+        fprintf(f, "%sst%d %s%s", i % 4 ? "  " : indent, i, buf, i % 4 == 3 ? "\n" : "");
+    }
+    for (int i = 0; i < NC_NR_XMMS; i++) {
+        fx_print_xmm(fx, i, buf, sizeof(buf));
+        fprintf(f, "%sxmm%-2d %s%s", i % 2 ? "  " : indent, i, buf, i % 2 ? "\n" : "");
+    }
+}
+
 void nc_case_print(FILE *f, const struct nc_case *c)
 {
     char cls[256], fl[64];
@@ -138,7 +211,9 @@ void nc_case_print(FILE *f, const struct nc_case *c)
                 c->undef_flags & NC_FLAG_ZF ? " ZF" : "", c->undef_flags & NC_FLAG_AF ? " AF" : "",
                 c->undef_flags & NC_FLAG_PF ? " PF" : "", c->undef_flags & NC_FLAG_CF ? " CF" : "");
     }
-    fprintf(f, "\n  data area %#x..%#x: generated content (differing bytes listed below)\n",
+    fprintf(f, "\n  initial x87/SSE state (ST(i) exponent:significand, XMM high_low):\n");
+    fx_print(f, "    ", c->fx);
+    fprintf(f, "  data area %#x..%#x: generated content (differing bytes listed below)\n",
             NC_DATA_BASE, NC_DATA_BASE + NC_DATA_SIZE - 1);
 }
 
@@ -176,6 +251,7 @@ void nc_state_print(FILE *f, const struct nc_case *c, const struct nc_state *s, 
     for (uint32_t i = 0; i < NC_DATA_SIZE; i++)
         changed += s->data[i] != c->data[i];
     fprintf(f, "    data bytes changed: %d\n", changed);
+    fx_print(f, "    ", s->fx);
 }
 
 void nc_diff_print(FILE *f, const struct nc_case *c, const struct nc_state *a, const char *a_name,
@@ -183,11 +259,12 @@ void nc_diff_print(FILE *f, const struct nc_case *c, const struct nc_state *a, c
 {
     uint32_t d = nc_state_compare(c, a, b, opts);
     char buf[160], fl[64];
-    fprintf(f, "DIFFERENCE %s vs %s in case %#" PRIx64 ":%" PRIu64 " (%u-bit):%s%s%s%s%s%s\n",
+    fprintf(f, "DIFFERENCE %s vs %s in case %#" PRIx64 ":%" PRIu64 " (%u-bit):%s%s%s%s%s%s%s\n",
             a_name, b_name, c->seed, c->index, c->mode,
             d & NC_DIFF_STATUS ? " runner-failure" : "", d & NC_DIFF_EXCEPTION ? " exception" : "",
             d & NC_DIFF_RIP ? " rip" : "", d & NC_DIFF_REGS ? " registers" : "",
-            d & NC_DIFF_FLAGS ? " flags" : "", d & NC_DIFF_DATA ? " memory" : "");
+            d & NC_DIFF_FLAGS ? " flags" : "", d & NC_DIFF_DATA ? " memory" : "",
+            d & NC_DIFF_FPU ? " x87/sse" : "");
     nc_case_print(f, c);
 
     int w = c->mode == NC_MODE_64 ? 16 : 8;
@@ -208,6 +285,29 @@ void nc_diff_print(FILE *f, const struct nc_case *c, const struct nc_state *a, c
     fprintf(f, "  %s rflags   %#06" PRIx64 " [%s]\n", (a->rflags ^ b->rflags) & fm ? "*" : " ", a->rflags, fl);
     flags_string(b->rflags, fl, sizeof(fl));
     fprintf(f, "             %#06" PRIx64 " [%s]  (compared bits %#" PRIx64 ")\n", b->rflags, fl, fm);
+
+    uint32_t fd = fx_diff(a->fx, b->fx);
+    char x[48], y[48];
+    fprintf(f, "  %s x87/sse control, %s:\n", fd & 1 ? "*" : " ", a_name);
+    fx_print_ctl(f, "      ", a->fx);
+    fprintf(f, "    x87/sse control, %s:\n", b_name);
+    fx_print_ctl(f, "      ", b->fx);
+    for (int i = 0; i < 8; i++) {
+        fx_print_st(a->fx, i, x, sizeof(x));
+        fx_print_st(b->fx, i, y, sizeof(y));
+        if ((fd >> (1 + i)) & 1)
+            fprintf(f, "  * st%d     %s  %s\n", i, x, y);
+    }
+    for (int i = 0; i < NC_NR_XMMS; i++) {
+        fx_print_xmm(a->fx, i, x, sizeof(x));
+        fx_print_xmm(b->fx, i, y, sizeof(y));
+        bool same_init = !memcmp(a->fx + NC_FX_XMM + 16 * i, c->fx + NC_FX_XMM + 16 * i, 16);
+        fprintf(f, "  %s xmm%-2d    %s  %s%s\n", (fd >> (9 + i)) & 1 ? "*" : " ", i, x, y,
+                !((fd >> (9 + i)) & 1) && same_init ? "  (unchanged)" : "");
+    }
+    if (fd & 0x1fe) {
+        fprintf(f, "    (st registers not listed are equal)\n");
+    }
 
     if (d & NC_DIFF_DATA) {
         fprintf(f, "  * memory differs (address: initial %s %s):\n", a_name, b_name);

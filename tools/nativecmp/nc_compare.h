@@ -18,6 +18,7 @@
 #define NC_DIFF_REGS 0x08u
 #define NC_DIFF_FLAGS 0x10u
 #define NC_DIFF_DATA 0x20u
+#define NC_DIFF_FPU 0x40u        /* x87/MMX/SSE state (FXSAVE image fields) */
 
 /* RFLAGS bits compared for this case under opts. */
 uint64_t nc_compared_flags(const struct nc_case *c, unsigned opts);

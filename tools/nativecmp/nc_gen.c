@@ -9,13 +9,12 @@
 
 #include "tools/nativecmp/nc_encode.h"
 #include "tools/nativecmp/nc_gen.h"
+#include "tools/nativecmp/nc_gen_internal.h"
 #include "tools/nativecmp/nc_rng.h"
 
-#define MAX_ITEMS 8
-#define MAX_FIXUPS 32
+#define MAX_ITEMS NCG_MAX_ITEMS
+#define MAX_FIXUPS NCG_MAX_FIXUPS
 #define CODE_STOP (NC_CODE_MAX - 80)  /* no new item past this: room for one */
-
-enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
 
 #define SZ8 1u
 #define SZ16 2u
@@ -24,62 +23,12 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
 #define SZ_ALL (SZ8 | SZ16 | SZ32 | SZ64)
 #define SZ_WIDE (SZ16 | SZ32 | SZ64)
 
-/* A branch operand resolved once every item's position is known. */
-struct fixup {
-    uint16_t at;        /* offset of the operand in the code */
-    uint16_t end;       /* offset just past the instruction (rel) */
-    uint8_t bytes;
-    bool abs;           /* absolute address instead of a displacement */
-    uint8_t from_item;
-    uint8_t target_item;
-};
-
-struct gen {
-    struct nc_rng r;
-    struct nc_case *c;
-    bool m64;
-    uint32_t ptr_ok;    /* registers known to point into the data area */
-    uint32_t idx_ok;    /* registers known to hold a small signed value */
-    int item;
-    int horizon;        /* items before this one may be skipped by a branch */
-    uint16_t item_start[MAX_ITEMS + 1];
-    struct fixup fix[MAX_FIXUPS];
-    int nfix;
-    uint32_t undef;
-    bool fail;
-    uint16_t last_imm, last_end;
-};
-
-/* Operand size of one instruction. rex8: an 8-bit instruction carries a
- * REX prefix, so register numbers 4-7 mean SPL..DIL rather than AH..BH;
- * nreg: how many registers its operands may use without changing that. */
-struct osz {
-    int size;
-    bool rex8;
-    int nreg;
-};
-
-static uint32_t rnd(struct gen *g, uint32_t n)
-{
-    return nc_rng_below(&g->r, n);
-}
-
-static bool pct(struct gen *g, uint32_t p)
-{
-    return nc_rng_pct(&g->r, p);
-}
-
-static uint64_t r64(struct gen *g)
-{
-    return nc_rng_next(&g->r);
-}
-
 static uint64_t width_mask(int size)
 {
     return size >= 64 ? ~0ull : (1ull << size) - 1;
 }
 
-static uint64_t interesting(struct gen *g, int size)
+uint64_t ncg_interesting(struct gen *g, int size)
 {
     uint64_t m = width_mask(size), sign = 1ull << (size - 1);
     switch (rnd(g, 15)) {
@@ -108,10 +57,11 @@ static uint8_t shift_count(struct gen *g, int size)
     }
 }
 
-static void wr(struct gen *g, int r)
+void ncg_wr(struct gen *g, int r)
 {
     g->ptr_ok &= ~(1u << r);
     g->idx_ok &= ~(1u << r);
+    g->val_ok &= ~(1u << r);
 }
 
 /* A register becomes a pointer for later items only if this item is sure
@@ -122,12 +72,12 @@ static void mark_ptr(struct gen *g, int r)
         g->ptr_ok |= 1u << r;
 }
 
-static void flags_set(struct gen *g, uint32_t written, uint32_t undef)
+void ncg_flags_set(struct gen *g, uint32_t written, uint32_t undef)
 {
     g->undef = (g->undef & ~written) | undef;
 }
 
-static struct osz osz_make(struct gen *g, int size)
+struct osz ncg_osz_make(struct gen *g, int size)
 {
     struct osz o = { .size = size };
     o.rex8 = g->m64 && size == 8 && pct(g, 50);
@@ -153,7 +103,7 @@ static struct osz pick_osz(struct gen *g, unsigned mask)
             break;
         x -= weight[i];
     }
-    return osz_make(g, sizes[i]);
+    return ncg_osz_make(g, sizes[i]);
 }
 
 static void apply_osz(struct nc_insn *in, const struct osz *o)
@@ -174,14 +124,14 @@ static int reg_gpr(const struct osz *o, int enc)
     return enc;
 }
 
-static int pick_src(struct gen *g, const struct osz *o)
+int ncg_pick_src(struct gen *g, const struct osz *o)
 {
     return (int)rnd(g, (uint32_t)o->nreg);
 }
 
 /* A destination: never RSP, seldom a register still holding a pointer or
  * an index (the sequence would lose its memory operands). */
-static int pick_dst(struct gen *g, const struct osz *o)
+int ncg_pick_dst(struct gen *g, const struct osz *o)
 {
     for (int tries = 0;; tries++) {
         int enc = (int)rnd(g, (uint32_t)o->nreg);
@@ -215,7 +165,7 @@ static int pick_idx(struct gen *g, int nreg)
     return pick_bit(g, g->idx_ok & (uint32_t)((1u << nreg) - 1) & ~(1u << RSP));
 }
 
-static void emit(struct gen *g, const struct nc_insn *in)
+void ncg_emit(struct gen *g, const struct nc_insn *in)
 {
     if (g->fail)
         return;
@@ -233,12 +183,12 @@ static void emit(struct gen *g, const struct nc_insn *in)
     g->last_end = (uint16_t)(at + (uint32_t)n);
 }
 
-static void emit_bytes(struct gen *g, int n, uint8_t b0, uint8_t b1, uint8_t b2)
+void ncg_emit_bytes(struct gen *g, int n, uint8_t b0, uint8_t b1, uint8_t b2)
 {
     struct nc_insn in;
     nc_insn_init(&in);
     nc_insn_op(&in, n, b0, b1, b2);
-    emit(g, &in);
+    ncg_emit(g, &in);
 }
 
 /* Records that the last emitted instruction's immediate is a branch target
@@ -263,7 +213,7 @@ static void add_fixup(struct gen *g, int bytes, bool abs, int target)
 }
 
 /* Set-up: the whole register r := v (the low 32 bits in 32-bit mode). */
-static void set_reg(struct gen *g, int r, uint64_t v)
+void ncg_set_reg(struct gen *g, int r, uint64_t v)
 {
     struct nc_insn in;
     nc_insn_init(&in);
@@ -287,13 +237,15 @@ static void set_reg(struct gen *g, int r, uint64_t v)
         in.imm_bytes = 8;
         in.imm = v;
     }
-    emit(g, &in);
-    wr(g, r);
+    ncg_emit(g, &in);
+    ncg_wr(g, r);
+    g->val[r] = g->m64 ? v : (uint32_t)v;
+    g->val_ok |= 1u << r;
 }
 
 static void set_reg_signed(struct gen *g, int r, int64_t v)
 {
-    set_reg(g, r, g->m64 ? (uint64_t)v : (uint32_t)v);
+    ncg_set_reg(g, r, g->m64 ? (uint64_t)v : (uint32_t)v);
 }
 
 /* Sets the register an operand encoding names, so the operand reads v. */
@@ -301,7 +253,7 @@ static void set_operand_reg(struct gen *g, const struct osz *o, int enc, uint64_
 {
     if (o->size == 8 && !o->rex8 && enc >= 4 && enc < 8)
         v <<= 8;
-    set_reg(g, reg_gpr(o, enc), v);
+    ncg_set_reg(g, reg_gpr(o, enc), v);
 }
 
 static int imm_bytes_z(int size)
@@ -309,7 +261,7 @@ static int imm_bytes_z(int size)
     return size == 8 ? 1 : size == 16 ? 2 : 4;
 }
 
-static void seg_prefix(struct gen *g, struct nc_insn *in, uint32_t p)
+void ncg_seg_prefix(struct gen *g, struct nc_insn *in, uint32_t p)
 {
     static const uint8_t segs[] = { 0x26, 0x2e, 0x36, 0x3e };
     if (pct(g, p))
@@ -328,16 +280,16 @@ static int32_t ptr_disp(struct gen *g)
 
 /* A memory operand of `bytes` bytes that lands in the data area (or, now
  * and then, deliberately across or beyond its edges). */
-static void mem_operand_aligned(struct gen *g, struct nc_insn *in, int bytes, int nreg, int align);
+void ncg_mem_operand_aligned(struct gen *g, struct nc_insn *in, int bytes, int nreg, int align);
 
 static void mem_operand(struct gen *g, struct nc_insn *in, int bytes, int nreg)
 {
-    mem_operand_aligned(g, in, bytes, nreg, 1);
+    ncg_mem_operand_aligned(g, in, bytes, nreg, 1);
 }
 
 /* align > 1: most of the time, an address that is a multiple of it (as far
  * as the generator knows it: pointers themselves are often aligned). */
-static void mem_operand_aligned(struct gen *g, struct nc_insn *in, int bytes, int nreg, int align)
+void ncg_mem_operand_aligned(struct gen *g, struct nc_insn *in, int bytes, int nreg, int align)
 {
     struct nc_rm *m = &in->rm;
     in->has_modrm = true;
@@ -379,11 +331,32 @@ static void mem_operand_aligned(struct gen *g, struct nc_insn *in, int bytes, in
         m->base = (int8_t)p;
         m->disp = ptr_disp(g);
     }
-    if (align > 1 && pct(g, 80)) {
-        if (m->rip)
+    if (align > 1) {
+        /* Where the address is known (absolute, RIP-relative, or built on
+         * registers whose values the generator still knows): usually
+         * aligned, sometimes deliberately off by a few bytes. */
+        uint64_t a = 0;
+        bool known = true;
+        if (m->base >= 0) {
+            known &= (g->val_ok >> m->base) & 1;
+            a += g->val[m->base];
+        }
+        if (m->index >= 0) {
+            known &= (g->val_ok >> m->index) & 1;
+            a += g->val[m->index] << m->scale;
+        }
+        if (m->rip) {
             m->rip_target &= ~(uint64_t)(align - 1);
-        else
+            if (pct(g, 12))
+                m->rip_target += 1 + rnd(g, (uint32_t)align - 1);
+        } else if (known && pct(g, 88)) {
+            a += (uint64_t)(int64_t)m->disp;
+            m->disp -= (int32_t)(a & (uint64_t)(align - 1));
+            if (pct(g, 10))
+                m->disp += (int32_t)(1 + rnd(g, (uint32_t)align - 1));
+        } else if (pct(g, 80)) {
             m->disp &= ~(int32_t)(align - 1);
+        }
     }
     if (m->base >= 0 && pct(g, 12))
         m->disp_bytes = 4;
@@ -409,7 +382,7 @@ static void mem_operand_aligned(struct gen *g, struct nc_insn *in, int bytes, in
             m->disp = (int8_t)m->disp;
         nc_insn_prefix(in, 0x67);
     }
-    seg_prefix(g, in, 5);
+    ncg_seg_prefix(g, in, 5);
 }
 
 /* The ModRM r/m operand: a register (written or read) or memory. */
@@ -420,18 +393,18 @@ static void rm_operand(struct gen *g, struct nc_insn *in, const struct osz *o, b
         mem_operand(g, in, o->size / 8, o->nreg);
         return;
     }
-    int enc = write ? pick_dst(g, o) : pick_src(g, o);
+    int enc = write ? ncg_pick_dst(g, o) : ncg_pick_src(g, o);
     in->rm.kind = NC_RM_REG;
     in->rm.reg = (uint8_t)enc;
     if (write)
-        wr(g, reg_gpr(o, enc));
+        ncg_wr(g, reg_gpr(o, enc));
 }
 
 static void reg_dst(struct gen *g, struct nc_insn *in, const struct osz *o)
 {
-    int enc = pick_dst(g, o);
+    int enc = ncg_pick_dst(g, o);
     in->reg = (uint8_t)enc;
-    wr(g, reg_gpr(o, enc));
+    ncg_wr(g, reg_gpr(o, enc));
 }
 
 static void maybe_lock(struct gen *g, struct nc_insn *in, uint32_t p)
@@ -457,7 +430,7 @@ static void item_alu(struct gen *g)
     if (form < 28) {
         nc_insn_op(&in, 1, (uint8_t)(op * 8 + wide), 0, 0);
         in.has_modrm = true;
-        in.reg = (uint8_t)pick_src(g, &o);
+        in.reg = (uint8_t)ncg_pick_src(g, &o);
         rm_operand(g, &in, &o, w, 50);
     } else if (form < 52) {
         nc_insn_op(&in, 1, (uint8_t)(op * 8 + 2 + wide), 0, 0);
@@ -465,14 +438,14 @@ static void item_alu(struct gen *g)
         if (w)
             reg_dst(g, &in, &o);
         else
-            in.reg = (uint8_t)pick_src(g, &o);
+            in.reg = (uint8_t)ncg_pick_src(g, &o);
         rm_operand(g, &in, &o, false, 50);
     } else if (form < 62) {
         nc_insn_op(&in, 1, (uint8_t)(op * 8 + 4 + wide), 0, 0);
         in.imm_bytes = (uint8_t)imm_bytes_z(o.size);
-        in.imm = interesting(g, o.size == 64 ? 32 : o.size);
+        in.imm = ncg_interesting(g, o.size == 64 ? 32 : o.size);
         if (w)
-            wr(g, RAX);
+            ncg_wr(g, RAX);
     } else {
         in.has_modrm = true;
         in.reg = (uint8_t)op;
@@ -480,22 +453,22 @@ static void item_alu(struct gen *g)
             /* 82 is an alias of 80 outside 64-bit mode and #UD inside it */
             nc_insn_op(&in, 1, pct(g, g->m64 ? 2 : 10) ? 0x82 : 0x80, 0, 0);
             in.imm_bytes = 1;
-            in.imm = interesting(g, 8);
+            in.imm = ncg_interesting(g, 8);
         } else if (pct(g, 50)) {
             nc_insn_op(&in, 1, 0x83, 0, 0);
             in.imm_bytes = 1;
-            in.imm = interesting(g, 8);
+            in.imm = ncg_interesting(g, 8);
         } else {
             nc_insn_op(&in, 1, 0x81, 0, 0);
             in.imm_bytes = (uint8_t)imm_bytes_z(o.size);
-            in.imm = interesting(g, o.size == 64 ? 32 : o.size);
+            in.imm = ncg_interesting(g, o.size == 64 ? 32 : o.size);
         }
         rm_operand(g, &in, &o, w, 50);
     }
     maybe_lock(g, &in, 3);
     apply_osz(&in, &o);
-    emit(g, &in);
-    flags_set(g, NC_FLAGS_ARITH, (op == 1 || op == 4 || op == 6) ? NC_FLAG_AF : 0);
+    ncg_emit(g, &in);
+    ncg_flags_set(g, NC_FLAGS_ARITH, (op == 1 || op == 4 || op == 6) ? NC_FLAG_AF : 0);
 }
 
 static void item_test(struct gen *g)
@@ -508,23 +481,23 @@ static void item_test(struct gen *g)
     if (form == 0) {
         nc_insn_op(&in, 1, (uint8_t)(0x84 + wide), 0, 0);
         in.has_modrm = true;
-        in.reg = (uint8_t)pick_src(g, &o);
+        in.reg = (uint8_t)ncg_pick_src(g, &o);
         rm_operand(g, &in, &o, false, 40);
     } else if (form == 1) {
         nc_insn_op(&in, 1, (uint8_t)(0xa8 + wide), 0, 0);
         in.imm_bytes = (uint8_t)imm_bytes_z(o.size);
-        in.imm = interesting(g, o.size == 64 ? 32 : o.size);
+        in.imm = ncg_interesting(g, o.size == 64 ? 32 : o.size);
     } else {
         nc_insn_op(&in, 1, (uint8_t)(0xf6 + wide), 0, 0);
         in.has_modrm = true;
         in.reg = pct(g, 10) ? 1 : 0;   /* /1: the undocumented TEST alias */
         in.imm_bytes = (uint8_t)imm_bytes_z(o.size);
-        in.imm = interesting(g, o.size == 64 ? 32 : o.size);
+        in.imm = ncg_interesting(g, o.size == 64 ? 32 : o.size);
         rm_operand(g, &in, &o, false, 40);
     }
     apply_osz(&in, &o);
-    emit(g, &in);
-    flags_set(g, NC_FLAGS_ARITH, NC_FLAG_AF);
+    ncg_emit(g, &in);
+    ncg_flags_set(g, NC_FLAGS_ARITH, NC_FLAG_AF);
 }
 
 static void item_unary(struct gen *g)
@@ -535,9 +508,9 @@ static void item_unary(struct gen *g)
     int kind = (int)rnd(g, 4);   /* INC DEC NOT NEG */
     if (!g->m64 && kind < 2 && o.size != 8 && pct(g, 30)) {
         nc_insn_op(&in, 1, kind ? 0x48 : 0x40, 0, 0);
-        int enc = pick_dst(g, &o);
+        int enc = ncg_pick_dst(g, &o);
         in.opreg = (int8_t)enc;
-        wr(g, enc);
+        ncg_wr(g, enc);
     } else {
         uint8_t wide = o.size != 8;
         nc_insn_op(&in, 1, (uint8_t)((kind < 2 ? 0xfe : 0xf6) + wide), 0, 0);
@@ -547,11 +520,11 @@ static void item_unary(struct gen *g)
         maybe_lock(g, &in, 4);
     }
     apply_osz(&in, &o);
-    emit(g, &in);
+    ncg_emit(g, &in);
     if (kind < 2)
-        flags_set(g, NC_FLAGS_ARITH & ~NC_FLAG_CF, 0);
+        ncg_flags_set(g, NC_FLAGS_ARITH & ~NC_FLAG_CF, 0);
     else if (kind == 3)
-        flags_set(g, NC_FLAGS_ARITH, 0);
+        ncg_flags_set(g, NC_FLAGS_ARITH, 0);
 }
 
 /* Flags a shift or rotate by a known count leaves undefined (SDM). */
@@ -566,13 +539,13 @@ static void shift_flags(struct gen *g, int op, int size, int count)
         return;
     uint32_t ovf = masked == 1 ? 0 : NC_FLAG_OF;
     if (op < 4) {
-        flags_set(g, NC_FLAG_CF | NC_FLAG_OF, ovf);
+        ncg_flags_set(g, NC_FLAG_CF | NC_FLAG_OF, ovf);
         return;
     }
     uint32_t u = NC_FLAG_AF | ovf;
     if (op != 7 && masked >= size)
         u |= NC_FLAG_CF;
-    flags_set(g, NC_FLAGS_ARITH, u);
+    ncg_flags_set(g, NC_FLAGS_ARITH, u);
 }
 
 static void set_cl(struct gen *g, uint8_t count)
@@ -582,8 +555,8 @@ static void set_cl(struct gen *g, uint8_t count)
     nc_insn_op(&in, 1, 0xb1, 0, 0);   /* mov cl, imm8 */
     in.imm_bytes = 1;
     in.imm = count;
-    emit(g, &in);
-    wr(g, RCX);
+    ncg_emit(g, &in);
+    ncg_wr(g, RCX);
 }
 
 static void item_shld(struct gen *g)
@@ -606,10 +579,10 @@ static void item_shld(struct gen *g)
         in.imm = (uint8_t)count;
     }
     in.has_modrm = true;
-    in.reg = (uint8_t)pick_src(g, &o);
+    in.reg = (uint8_t)ncg_pick_src(g, &o);
     rm_operand(g, &in, &o, true, 40);
     apply_osz(&in, &o);
-    emit(g, &in);
+    ncg_emit(g, &in);
     if (count < 0) {
         g->undef |= NC_FLAGS_ARITH;
         return;
@@ -618,9 +591,9 @@ static void item_shld(struct gen *g)
     if (!masked)
         return;
     if (masked > o.size)
-        flags_set(g, NC_FLAGS_ARITH, NC_FLAGS_ARITH);   /* result undefined too */
+        ncg_flags_set(g, NC_FLAGS_ARITH, NC_FLAGS_ARITH);   /* result undefined too */
     else
-        flags_set(g, NC_FLAGS_ARITH, NC_FLAG_AF | (masked == 1 ? 0 : NC_FLAG_OF));
+        ncg_flags_set(g, NC_FLAGS_ARITH, NC_FLAG_AF | (masked == 1 ? 0 : NC_FLAG_OF));
 }
 
 static void item_shift(struct gen *g)
@@ -656,7 +629,7 @@ static void item_shift(struct gen *g)
     in.reg = (uint8_t)op;
     rm_operand(g, &in, &o, true, 40);
     apply_osz(&in, &o);
-    emit(g, &in);
+    ncg_emit(g, &in);
     shift_flags(g, op, o.size, count);
 }
 
@@ -668,8 +641,8 @@ static void emit_sign_extend_acc(struct gen *g, int size)
     nc_insn_op(&in, 1, 0x99, 0, 0);
     struct osz o = { .size = size };
     apply_osz(&in, &o);
-    emit(g, &in);
-    wr(g, RDX);
+    ncg_emit(g, &in);
+    ncg_wr(g, RDX);
 }
 
 static void item_div(struct gen *g)
@@ -685,7 +658,7 @@ static void item_div(struct gen *g)
     if (by_reg) {
         /* a divisor outside the dividend's registers */
         for (int tries = 0; tries < 32; tries++) {
-            int enc = pick_dst(g, &o);
+            int enc = ncg_pick_dst(g, &o);
             int r = reg_gpr(&o, enc);
             if (r != RAX && (o.size == 8 || r != RDX)) {
                 div_enc = enc;
@@ -704,22 +677,22 @@ static void item_div(struct gen *g)
     bool min_case = false;
     if (o.size == 8) {
         if (d < 65)
-            set_reg(g, RAX, pct(g, 50) ? rnd(g, 0x10000) : rnd(g, 0x200));
+            ncg_set_reg(g, RAX, pct(g, 50) ? rnd(g, 0x10000) : rnd(g, 0x200));
         else if (d < 80 && sign) {
-            set_reg(g, RAX, r64(g) & 0xff);
-            emit_bytes(g, 2, 0x66, 0x98, 0);   /* cbw */
+            ncg_set_reg(g, RAX, r64(g) & 0xff);
+            ncg_emit_bytes(g, 2, 0x66, 0x98, 0);   /* cbw */
         }
     } else if (d < 35) {
         if (sign)
             emit_sign_extend_acc(g, o.size);
         else {
-            emit_bytes(g, 2, 0x31, 0xd2, 0);   /* xor edx, edx */
-            wr(g, RDX);
+            ncg_emit_bytes(g, 2, 0x31, 0xd2, 0);   /* xor edx, edx */
+            ncg_wr(g, RDX);
         }
     } else if (d < 60) {
-        set_reg(g, RDX, rnd(g, 4));
+        ncg_set_reg(g, RDX, rnd(g, 4));
     } else if (d < 70 && sign) {
-        set_reg(g, RAX, min);
+        ncg_set_reg(g, RAX, min);
         emit_sign_extend_acc(g, o.size);
         min_case = true;
     }
@@ -733,7 +706,7 @@ static void item_div(struct gen *g)
                 v = 0;
             else {
                 do
-                    v = interesting(g, o.size);
+                    v = ncg_interesting(g, o.size);
                 while (v == 0);
             }
             set_operand_reg(g, &o, div_enc, v);
@@ -741,18 +714,18 @@ static void item_div(struct gen *g)
         in.has_modrm = true;
         in.rm.kind = NC_RM_REG;
         in.rm.reg = (uint8_t)div_enc;
-        wr(g, reg_gpr(&o, div_enc));
+        ncg_wr(g, reg_gpr(&o, div_enc));
     } else {
         mem_operand(g, &in, o.size / 8, o.nreg);
     }
     nc_insn_op(&in, 1, o.size == 8 ? 0xf6 : 0xf7, 0, 0);
     in.reg = sign ? 7 : 6;
     apply_osz(&in, &o);
-    emit(g, &in);
-    wr(g, RAX);
+    ncg_emit(g, &in);
+    ncg_wr(g, RAX);
     if (o.size != 8)
-        wr(g, RDX);
-    flags_set(g, NC_FLAGS_ARITH, NC_FLAGS_ARITH);
+        ncg_wr(g, RDX);
+    ncg_flags_set(g, NC_FLAGS_ARITH, NC_FLAGS_ARITH);
 }
 
 static void item_muldiv(struct gen *g)
@@ -771,9 +744,9 @@ static void item_muldiv(struct gen *g)
         in.has_modrm = true;
         in.reg = pct(g, 50) ? 5 : 4;   /* IMUL / MUL */
         rm_operand(g, &in, &o, false, 40);
-        wr(g, RAX);
+        ncg_wr(g, RAX);
         if (o.size != 8)
-            wr(g, RDX);
+            ncg_wr(g, RDX);
     } else if (k == 3) {
         o = pick_osz(g, SZ_WIDE);
         nc_insn_op(&in, 2, 0x0f, 0xaf, 0);
@@ -784,18 +757,18 @@ static void item_muldiv(struct gen *g)
         if (pct(g, 50)) {
             nc_insn_op(&in, 1, 0x6b, 0, 0);
             in.imm_bytes = 1;
-            in.imm = interesting(g, 8);
+            in.imm = ncg_interesting(g, 8);
         } else {
             nc_insn_op(&in, 1, 0x69, 0, 0);
             in.imm_bytes = (uint8_t)imm_bytes_z(o.size);
-            in.imm = interesting(g, o.size == 64 ? 32 : o.size);
+            in.imm = ncg_interesting(g, o.size == 64 ? 32 : o.size);
         }
         reg_dst(g, &in, &o);
         rm_operand(g, &in, &o, false, 40);
     }
     apply_osz(&in, &o);
-    emit(g, &in);
-    flags_set(g, NC_FLAGS_ARITH, NC_FLAG_SF | NC_FLAG_ZF | NC_FLAG_AF | NC_FLAG_PF);
+    ncg_emit(g, &in);
+    ncg_flags_set(g, NC_FLAGS_ARITH, NC_FLAG_SF | NC_FLAG_ZF | NC_FLAG_AF | NC_FLAG_PF);
 }
 
 /* mov ah, imm8; sahf: chosen SF ZF AF PF CF */
@@ -806,10 +779,10 @@ static void set_low_flags(struct gen *g)
     nc_insn_op(&in, 1, 0xb4, 0, 0);
     in.imm_bytes = 1;
     in.imm = r64(g) & 0xd5;
-    emit(g, &in);
-    emit_bytes(g, 1, 0x9e, 0, 0);
-    wr(g, RAX);
-    flags_set(g, NC_FLAG_SF | NC_FLAG_ZF | NC_FLAG_AF | NC_FLAG_PF | NC_FLAG_CF, 0);
+    ncg_emit(g, &in);
+    ncg_emit_bytes(g, 1, 0x9e, 0, 0);
+    ncg_wr(g, RAX);
+    ncg_flags_set(g, NC_FLAG_SF | NC_FLAG_ZF | NC_FLAG_AF | NC_FLAG_PF | NC_FLAG_CF, 0);
 }
 
 static void item_bcd(struct gen *g)
@@ -818,7 +791,7 @@ static void item_bcd(struct gen *g)
         set_low_flags(g);
     if (pct(g, 60)) {
         uint64_t v = pct(g, 50) ? (uint64_t)(rnd(g, 10) * 16 + rnd(g, 10)) : (r64(g) & 0xffff);
-        set_reg(g, RAX, v | (r64(g) & 0xffff0000u));
+        ncg_set_reg(g, RAX, v | (r64(g) & 0xffff0000u));
     }
     struct nc_insn in;
     nc_insn_init(&in);
@@ -835,9 +808,9 @@ static void item_bcd(struct gen *g)
         undef = NC_FLAG_OF | NC_FLAG_AF | NC_FLAG_CF;
         break;
     }
-    emit(g, &in);
-    wr(g, RAX);
-    flags_set(g, NC_FLAGS_ARITH, undef);
+    ncg_emit(g, &in);
+    ncg_wr(g, RAX);
+    ncg_flags_set(g, NC_FLAGS_ARITH, undef);
 }
 
 static void item_bt(struct gen *g)
@@ -851,7 +824,7 @@ static void item_bt(struct gen *g)
         in.has_modrm = true;
         in.reg = (uint8_t)(4 + op);
         in.imm_bytes = 1;
-        in.imm = pct(g, 50) ? rnd(g, 256) : interesting(g, 8);
+        in.imm = pct(g, 50) ? rnd(g, 256) : ncg_interesting(g, 8);
         rm_operand(g, &in, &o, op != 0, 50);
     } else {
         static const uint8_t opc[4] = { 0xa3, 0xab, 0xb3, 0xbb };
@@ -859,19 +832,19 @@ static void item_bt(struct gen *g)
         in.has_modrm = true;
         if (pct(g, 50)) {
             /* a bit offset reaching up to 64 bytes either side */
-            int enc = pick_dst(g, &o);
+            int enc = ncg_pick_dst(g, &o);
             set_reg_signed(g, enc, (int64_t)rnd(g, 1024) - 512);
             in.reg = (uint8_t)enc;
             mem_operand(g, &in, o.size / 8, o.nreg);
         } else {
-            in.reg = (uint8_t)pick_src(g, &o);
+            in.reg = (uint8_t)ncg_pick_src(g, &o);
             rm_operand(g, &in, &o, op != 0, 0);
         }
     }
     maybe_lock(g, &in, 4);
     apply_osz(&in, &o);
-    emit(g, &in);
-    flags_set(g, NC_FLAG_CF | NC_FLAG_OF | NC_FLAG_SF | NC_FLAG_AF | NC_FLAG_PF,
+    ncg_emit(g, &in);
+    ncg_flags_set(g, NC_FLAG_CF | NC_FLAG_OF | NC_FLAG_SF | NC_FLAG_AF | NC_FLAG_PF,
               NC_FLAG_OF | NC_FLAG_SF | NC_FLAG_AF | NC_FLAG_PF);
 }
 
@@ -880,9 +853,9 @@ static void item_bt(struct gen *g)
 static void scan_source(struct gen *g, struct nc_insn *in, const struct osz *o)
 {
     if (pct(g, 40)) {
-        int enc = pick_dst(g, o);
-        uint64_t v = pct(g, 50) ? 0 : pct(g, 50) ? 1ull << rnd(g, (uint32_t)o->size) : interesting(g, o->size);
-        set_reg(g, enc, v);
+        int enc = ncg_pick_dst(g, o);
+        uint64_t v = pct(g, 50) ? 0 : pct(g, 50) ? 1ull << rnd(g, (uint32_t)o->size) : ncg_interesting(g, o->size);
+        ncg_set_reg(g, enc, v);
         in->has_modrm = true;
         in->rm.kind = NC_RM_REG;
         in->rm.reg = (uint8_t)enc;
@@ -900,8 +873,8 @@ static void item_bsf(struct gen *g)
     nc_insn_op(&in, 2, 0x0f, pct(g, 50) ? 0xbc : 0xbd, 0);
     reg_dst(g, &in, &o);
     apply_osz(&in, &o);
-    emit(g, &in);
-    flags_set(g, NC_FLAGS_ARITH, NC_FLAGS_ARITH & ~NC_FLAG_ZF);
+    ncg_emit(g, &in);
+    ncg_flags_set(g, NC_FLAGS_ARITH, NC_FLAGS_ARITH & ~NC_FLAG_ZF);
 }
 
 static void item_cnt(struct gen *g)
@@ -916,8 +889,8 @@ static void item_cnt(struct gen *g)
     reg_dst(g, &in, &o);
     apply_osz(&in, &o);   /* 66 before the mandatory F3 */
     nc_insn_prefix(&in, 0xf3);
-    emit(g, &in);
-    flags_set(g, NC_FLAGS_ARITH, k ? NC_FLAG_OF | NC_FLAG_SF | NC_FLAG_PF | NC_FLAG_AF : 0);
+    ncg_emit(g, &in);
+    ncg_flags_set(g, NC_FLAGS_ARITH, k ? NC_FLAG_OF | NC_FLAG_SF | NC_FLAG_PF | NC_FLAG_AF : 0);
 }
 
 static void item_bswap(struct gen *g)
@@ -925,13 +898,13 @@ static void item_bswap(struct gen *g)
     struct nc_insn in;
     nc_insn_init(&in);
     int size = pct(g, 15) ? 16 : (g->m64 && pct(g, 50)) ? 64 : 32;   /* 16: undefined result */
-    struct osz o = osz_make(g, size);
+    struct osz o = ncg_osz_make(g, size);
     nc_insn_op(&in, 2, 0x0f, 0xc8, 0);
-    int enc = pick_dst(g, &o);
+    int enc = ncg_pick_dst(g, &o);
     in.opreg = (int8_t)enc;
-    wr(g, enc);
+    ncg_wr(g, enc);
     apply_osz(&in, &o);
-    emit(g, &in);
+    ncg_emit(g, &in);
 }
 
 static void item_bit(struct gen *g)
@@ -959,27 +932,27 @@ static void item_cmpxchg8b(struct gen *g)
         in.rm.kind = NC_RM_REG;   /* #UD */
         in.rm.reg = (uint8_t)rnd(g, g->m64 ? 16 : 8);
     } else {
-        mem_operand_aligned(g, &in, bytes, g->m64 ? 16 : 8, bytes);
+        ncg_mem_operand_aligned(g, &in, bytes, g->m64 ? 16 : 8, bytes);
         if (pct(g, 50)) {
             /* EDX:EAX := the memory value, so the exchange happens */
             struct nc_insn ld = in;
             ld.rex_w = wide;
             ld.reg = RAX;
             nc_insn_op(&ld, 1, 0x8b, 0, 0);
-            emit(g, &ld);
+            ncg_emit(g, &ld);
             ld.reg = RDX;
             if (ld.rm.rip)
                 ld.rm.rip_target += (uint64_t)bytes / 2;
             else
                 ld.rm.disp += bytes / 2;
-            emit(g, &ld);
+            ncg_emit(g, &ld);
         }
     }
     maybe_lock(g, &in, 10);
-    emit(g, &in);
-    wr(g, RAX);
-    wr(g, RDX);
-    flags_set(g, NC_FLAG_ZF, 0);
+    ncg_emit(g, &in);
+    ncg_wr(g, RAX);
+    ncg_wr(g, RDX);
+    ncg_flags_set(g, NC_FLAG_ZF, 0);
 }
 
 static void item_xchg(struct gen *g)
@@ -994,8 +967,8 @@ static void item_xchg(struct gen *g)
         rm_operand(g, &in, &o, true, 50);
         maybe_lock(g, &in, 8);
         apply_osz(&in, &o);
-        emit(g, &in);
-        flags_set(g, NC_FLAGS_ARITH, 0);
+        ncg_emit(g, &in);
+        ncg_flags_set(g, NC_FLAGS_ARITH, 0);
     } else if (k < 40) {
         struct osz o = pick_osz(g, SZ_ALL);   /* XCHG r/m, r */
         nc_insn_op(&in, 1, o.size == 8 ? 0x86 : 0x87, 0, 0);
@@ -1003,20 +976,20 @@ static void item_xchg(struct gen *g)
         rm_operand(g, &in, &o, true, 50);
         maybe_lock(g, &in, 5);
         apply_osz(&in, &o);
-        emit(g, &in);
+        ncg_emit(g, &in);
     } else if (k < 52) {
         struct osz o = pick_osz(g, SZ_WIDE);   /* XCHG rAX, r (90 alone is NOP) */
         nc_insn_op(&in, 1, 0x90, 0, 0);
-        int enc = pick_dst(g, &o);
+        int enc = ncg_pick_dst(g, &o);
         in.opreg = (int8_t)enc;
-        wr(g, enc);
-        wr(g, RAX);
+        ncg_wr(g, enc);
+        ncg_wr(g, RAX);
         apply_osz(&in, &o);
-        emit(g, &in);
+        ncg_emit(g, &in);
     } else if (k < 80) {
         struct osz o = pick_osz(g, SZ_ALL);   /* CMPXCHG */
         nc_insn_op(&in, 2, 0x0f, o.size == 8 ? 0xb0 : 0xb1, 0);
-        in.reg = (uint8_t)pick_src(g, &o);
+        in.reg = (uint8_t)ncg_pick_src(g, &o);
         rm_operand(g, &in, &o, true, 55);
         if (pct(g, 40)) {
             /* accumulator := the destination, so the store happens */
@@ -1024,13 +997,13 @@ static void item_xchg(struct gen *g)
             nc_insn_op(&ld, 1, o.size == 8 ? 0x8a : 0x8b, 0, 0);
             ld.reg = RAX;
             apply_osz(&ld, &o);
-            emit(g, &ld);
+            ncg_emit(g, &ld);
         }
         maybe_lock(g, &in, 8);
         apply_osz(&in, &o);
-        emit(g, &in);
-        wr(g, RAX);
-        flags_set(g, NC_FLAGS_ARITH, 0);
+        ncg_emit(g, &in);
+        ncg_wr(g, RAX);
+        ncg_flags_set(g, NC_FLAGS_ARITH, 0);
     } else {
         item_cmpxchg8b(g);
     }
@@ -1048,14 +1021,14 @@ static void item_cond(struct gen *g)
         rm_operand(g, &in, &o, false, 40);
         apply_osz(&in, &o);
     } else {
-        struct osz o = osz_make(g, 8);
+        struct osz o = ncg_osz_make(g, 8);
         nc_insn_op(&in, 2, 0x0f, (uint8_t)(0x90 + cc), 0);
         in.has_modrm = true;
         rm_operand(g, &in, &o, true, 35);
         in.reg = pct(g, 10) ? (uint8_t)rnd(g, 8) : 0;   /* the reg field is ignored */
         apply_osz(&in, &o);
     }
-    emit(g, &in);
+    ncg_emit(g, &in);
 }
 
 /* Set-up: reg := the absolute address of item target (fixed up later). */
@@ -1066,13 +1039,14 @@ static void set_reg_target(struct gen *g, int r, int target)
     nc_insn_op(&in, 1, 0xb8, 0, 0);
     in.opreg = (int8_t)r;
     in.imm_bytes = 4;
-    emit(g, &in);
+    ncg_emit(g, &in);
     add_fixup(g, 4, true, target);
-    wr(g, r);
+    ncg_wr(g, r);
 }
 
 static void item_branch(struct gen *g)
 {
+    g->val_ok &= ~(1u << RSP);   /* CALL pushes, RET n pops */
     struct nc_insn in;
     nc_insn_init(&in);
     int target = g->item + 1 + (int)rnd(g, 3);
@@ -1099,20 +1073,20 @@ static void item_branch(struct gen *g)
         if (pct(g, 30))
             nc_insn_prefix(&in, 0x67);
         if (k >= 52)
-            wr(g, RCX);
+            ncg_wr(g, RCX);
     } else if (k < 70) {
         nc_insn_op(&in, 1, 0xe8, 0, 0);   /* CALL rel32 */
         in.imm_bytes = 4;
     } else if (k < 78) {
         /* JMP/CALL through a register */
-        int r = pick_dst(g, &ow);
+        int r = ncg_pick_dst(g, &ow);
         set_reg_target(g, r, target);
         nc_insn_op(&in, 1, 0xff, 0, 0);
         in.has_modrm = true;
         in.reg = pct(g, 50) ? 4 : 2;
         in.rm.kind = NC_RM_REG;
         in.rm.reg = (uint8_t)r;
-        emit(g, &in);
+        ncg_emit(g, &in);
         return;
     } else if (k < 86) {
         /* JMP/CALL through memory: store the target there first */
@@ -1122,11 +1096,11 @@ static void item_branch(struct gen *g)
         st.reg = 0;
         st.rex_w = g->m64;
         st.imm_bytes = 4;
-        emit(g, &st);
+        ncg_emit(g, &st);
         add_fixup(g, 4, true, target);
         nc_insn_op(&in, 1, 0xff, 0, 0);
         in.reg = pct(g, 50) ? 4 : 2;
-        emit(g, &in);
+        ncg_emit(g, &in);
         return;
     } else {
         /* RET to a pushed target */
@@ -1134,7 +1108,7 @@ static void item_branch(struct gen *g)
         nc_insn_init(&push);
         nc_insn_op(&push, 1, 0x68, 0, 0);
         push.imm_bytes = 4;
-        emit(g, &push);
+        ncg_emit(g, &push);
         add_fixup(g, 4, true, target);
         if (pct(g, 30)) {
             nc_insn_op(&in, 1, 0xc2, 0, 0);
@@ -1143,10 +1117,10 @@ static void item_branch(struct gen *g)
         } else {
             nc_insn_op(&in, 1, 0xc3, 0, 0);
         }
-        emit(g, &in);
+        ncg_emit(g, &in);
         return;
     }
-    emit(g, &in);
+    ncg_emit(g, &in);
     add_fixup(g, in.imm_bytes, false, target);
 }
 
@@ -1167,13 +1141,13 @@ static void item_movx(struct gen *g)
         if (os.rex8)
             in.rex_force = true;
     } else {
-        os = osz_make(g, 16);
+        os = ncg_osz_make(g, 16);
     }
     nc_insn_op(&in, 2, 0x0f, (uint8_t)((sx ? 0xbe : 0xb6) + (src8 ? 0 : 1)), 0);
     reg_dst(g, &in, &od);
     rm_operand(g, &in, &os, false, 40);
     apply_osz(&in, &od);
-    emit(g, &in);
+    ncg_emit(g, &in);
 }
 
 static void item_mov(struct gen *g)
@@ -1185,7 +1159,7 @@ static void item_mov(struct gen *g)
         struct osz o = pick_osz(g, SZ_ALL);
         nc_insn_op(&in, 1, o.size == 8 ? 0x88 : 0x89, 0, 0);
         in.has_modrm = true;
-        in.reg = (uint8_t)pick_src(g, &o);
+        in.reg = (uint8_t)ncg_pick_src(g, &o);
         rm_operand(g, &in, &o, true, 55);
         apply_osz(&in, &o);
     } else if (k < 48) {
@@ -1200,17 +1174,17 @@ static void item_mov(struct gen *g)
         in.has_modrm = true;
         in.reg = 0;
         in.imm_bytes = (uint8_t)imm_bytes_z(o.size);
-        in.imm = interesting(g, o.size == 64 ? 32 : o.size);
+        in.imm = ncg_interesting(g, o.size == 64 ? 32 : o.size);
         rm_operand(g, &in, &o, true, 60);
         apply_osz(&in, &o);
     } else if (k < 68) {
         struct osz o = pick_osz(g, SZ_ALL);
         nc_insn_op(&in, 1, o.size == 8 ? 0xb0 : 0xb8, 0, 0);
-        int enc = pick_dst(g, &o);
+        int enc = ncg_pick_dst(g, &o);
         in.opreg = (int8_t)enc;
-        wr(g, reg_gpr(&o, enc));
+        ncg_wr(g, reg_gpr(&o, enc));
         in.imm_bytes = (uint8_t)(o.size == 64 ? 8 : imm_bytes_z(o.size));
-        in.imm = interesting(g, o.size);
+        in.imm = ncg_interesting(g, o.size);
         apply_osz(&in, &o);
     } else if (k < 76) {
         /* moffs forms: the address is the immediate (8 bytes in 64-bit mode) */
@@ -1225,9 +1199,9 @@ static void item_mov(struct gen *g)
         uint32_t off = rnd(g, NC_DATA_SIZE - (uint32_t)o.size / 8 + 1);
         in.imm_bytes = (uint8_t)(asize / 8);
         in.imm = asize == 16 ? rnd(g, 0x10000) : NC_DATA_BASE + off;
-        seg_prefix(g, &in, 5);
+        ncg_seg_prefix(g, &in, 5);
         if (!store)
-            wr(g, RAX);
+            ncg_wr(g, RAX);
         o.rex8 = false;
         apply_osz(&in, &o);
     } else if (k < 90) {
@@ -1235,8 +1209,8 @@ static void item_mov(struct gen *g)
         return;
     } else if (k < 96 && g->m64) {
         /* MOVSXD (without REX.W: a plain 32-bit move) */
-        struct osz o = osz_make(g, pct(g, 90) ? 64 : 32);
-        struct osz os = osz_make(g, 32);
+        struct osz o = ncg_osz_make(g, pct(g, 90) ? 64 : 32);
+        struct osz os = ncg_osz_make(g, 32);
         nc_insn_op(&in, 1, 0x63, 0, 0);
         reg_dst(g, &in, &o);
         rm_operand(g, &in, &os, false, 45);
@@ -1251,10 +1225,10 @@ static void item_mov(struct gen *g)
         if (g->m64 && pct(g, 15))
             nc_insn_prefix(&in, 0x67);
         in.rex_w = g->m64 && pct(g, 20);
-        seg_prefix(g, &in, 5);
-        wr(g, RAX);
+        ncg_seg_prefix(g, &in, 5);
+        ncg_wr(g, RAX);
     }
-    emit(g, &in);
+    ncg_emit(g, &in);
 }
 
 static void item_lea(struct gen *g)
@@ -1304,11 +1278,12 @@ static void item_lea(struct gen *g)
         }
     }
     apply_osz(&in, &o);
-    emit(g, &in);
+    ncg_emit(g, &in);
 }
 
 static void item_enter_leave(struct gen *g)
 {
+    g->val_ok &= ~(1u << RSP);
     bool rbp_ptr = (g->ptr_ok >> RBP) & 1;
     struct nc_insn in;
     nc_insn_init(&in);
@@ -1318,8 +1293,8 @@ static void item_enter_leave(struct gen *g)
         nc_insn_op(&in, 1, 0xc9, 0, 0);
         if (o16)
             nc_insn_prefix(&in, 0x66);
-        emit(g, &in);
-        wr(g, RBP);
+        ncg_emit(g, &in);
+        ncg_wr(g, RBP);
         return;
     }
     int level = 0;
@@ -1336,14 +1311,15 @@ static void item_enter_leave(struct gen *g)
     in.imm2 = (uint8_t)level;
     if (o16)
         nc_insn_prefix(&in, 0x66);
-    emit(g, &in);
-    wr(g, RBP);
+    ncg_emit(g, &in);
+    ncg_wr(g, RBP);
     if (!o16 && size < 0x400)
         mark_ptr(g, RBP);   /* the new frame pointer is on the stack */
 }
 
 static void item_stack(struct gen *g)
 {
+    g->val_ok &= ~(1u << RSP);
     struct nc_insn in;
     nc_insn_init(&in);
     int k = (int)rnd(g, 100);
@@ -1352,17 +1328,17 @@ static void item_stack(struct gen *g)
 
     if (k < 18) {
         nc_insn_op(&in, 1, 0x50, 0, 0);   /* PUSH r */
-        in.opreg = (int8_t)pick_src(g, &o);
+        in.opreg = (int8_t)ncg_pick_src(g, &o);
     } else if (k < 32) {
         nc_insn_op(&in, 1, 0x58, 0, 0);   /* POP r */
-        int r = pick_dst(g, &o);
+        int r = ncg_pick_dst(g, &o);
         in.opreg = (int8_t)r;
-        wr(g, r);
+        ncg_wr(g, r);
     } else if (k < 42) {
         bool b = pct(g, 50);               /* PUSH imm8 / imm16/32 */
         nc_insn_op(&in, 1, b ? 0x6a : 0x68, 0, 0);
         in.imm_bytes = b ? 1 : o16 ? 2 : 4;
-        in.imm = interesting(g, in.imm_bytes * 8);
+        in.imm = ncg_interesting(g, in.imm_bytes * 8);
     } else if (k < 50) {
         struct osz os = { .size = o16 ? 16 : o.size, .nreg = o.nreg };
         nc_insn_op(&in, 1, 0xff, 0, 0);   /* PUSH r/m */
@@ -1383,14 +1359,15 @@ static void item_stack(struct gen *g)
         nc_insn_op(&push, 1, 0x68, 0, 0);
         push.imm_bytes = 4;
         push.imm = NC_FLAGS_FIXED | (r64(g) & NC_FLAGS_COMPARED);
-        emit(g, &push);
+        ncg_emit(g, &push);
         nc_insn_op(&in, 1, 0x9d, 0, 0);
-        flags_set(g, NC_FLAGS_ARITH, 0);
+        ncg_flags_set(g, NC_FLAGS_ARITH, 0);
     } else if (k < 80 && !g->m64) {
         nc_insn_op(&in, 1, pct(g, 50) ? 0x60 : 0x61, 0, 0);   /* PUSHA / POPA */
         if (in.opcode[0] == 0x61) {
             g->ptr_ok = 0;
             g->idx_ok = 0;
+            g->val_ok = 0;
         }
     } else {
         item_enter_leave(g);
@@ -1400,7 +1377,7 @@ static void item_stack(struct gen *g)
         nc_insn_prefix(&in, 0x66);
     else if (g->m64 && pct(g, 5))
         in.rex_w = true;   /* redundant in 64-bit mode */
-    emit(g, &in);
+    ncg_emit(g, &in);
 }
 
 static void item_string(struct gen *g)
@@ -1414,6 +1391,7 @@ static void item_string(struct gen *g)
         return;
     }
     struct osz o = pick_osz(g, SZ_ALL);
+    g->val_ok &= ~((1u << RSI) | (1u << RDI));
     struct nc_insn in;
     nc_insn_init(&in);
     nc_insn_op(&in, 1, (uint8_t)(opc[op] + (o.size != 8)), 0, 0);
@@ -1427,32 +1405,32 @@ static void item_string(struct gen *g)
 
     int df = (int)rnd(g, 10);
     if (df < 3)
-        emit_bytes(g, 1, 0xfc, 0, 0);
+        ncg_emit_bytes(g, 1, 0xfc, 0, 0);
     else if (df < 6)
-        emit_bytes(g, 1, 0xfd, 0, 0);
+        ncg_emit_bytes(g, 1, 0xfd, 0, 0);
     if (rep) {
         if (pct(g, 85))
-            set_reg(g, RCX, rnd(g, 10));
+            ncg_set_reg(g, RCX, rnd(g, 10));
         else
             known = false;   /* whatever RCX holds: runs until it faults */
-        wr(g, RCX);
+        ncg_wr(g, RCX);
     }
     if (use_si)
-        seg_prefix(g, &in, 5);
+        ncg_seg_prefix(g, &in, 5);
     if (addr16 || addr32)
         nc_insn_prefix(&in, 0x67);
     apply_osz(&in, &o);
     if (rep)
         nc_insn_prefix(&in, rep);
-    emit(g, &in);
+    ncg_emit(g, &in);
     if (!known || addr16) {
         if (use_si)
-            wr(g, RSI);
+            ncg_wr(g, RSI);
         if (use_di)
-            wr(g, RDI);
+            ncg_wr(g, RDI);
     }
     if (op == 3)
-        wr(g, RAX);
+        ncg_wr(g, RAX);
     if (op == 1 || op == 4)
         g->undef &= ~NC_FLAGS_ARITH;   /* written when it runs at all */
 }
@@ -1461,32 +1439,32 @@ static void item_flags(struct gen *g)
 {
     int k = (int)rnd(g, 100);
     if (k < 15) {
-        emit_bytes(g, 1, 0x9f, 0, 0);   /* LAHF */
-        wr(g, RAX);
+        ncg_emit_bytes(g, 1, 0x9f, 0, 0);   /* LAHF */
+        ncg_wr(g, RAX);
     } else if (k < 35) {
         if (pct(g, 50))
             set_low_flags(g);
         else {
-            emit_bytes(g, 1, 0x9e, 0, 0);   /* SAHF */
-            flags_set(g, NC_FLAG_SF | NC_FLAG_ZF | NC_FLAG_AF | NC_FLAG_PF | NC_FLAG_CF, 0);
+            ncg_emit_bytes(g, 1, 0x9e, 0, 0);   /* SAHF */
+            ncg_flags_set(g, NC_FLAG_SF | NC_FLAG_ZF | NC_FLAG_AF | NC_FLAG_PF | NC_FLAG_CF, 0);
         }
     } else if (k < 50) {
-        emit_bytes(g, 1, 0xf8, 0, 0);   /* CLC */
-        flags_set(g, NC_FLAG_CF, 0);
+        ncg_emit_bytes(g, 1, 0xf8, 0, 0);   /* CLC */
+        ncg_flags_set(g, NC_FLAG_CF, 0);
     } else if (k < 65) {
-        emit_bytes(g, 1, 0xf9, 0, 0);   /* STC */
-        flags_set(g, NC_FLAG_CF, 0);
+        ncg_emit_bytes(g, 1, 0xf9, 0, 0);   /* STC */
+        ncg_flags_set(g, NC_FLAG_CF, 0);
     } else if (k < 78) {
-        emit_bytes(g, 1, 0xf5, 0, 0);   /* CMC */
+        ncg_emit_bytes(g, 1, 0xf5, 0, 0);   /* CMC */
     } else if (k < 86) {
-        emit_bytes(g, 1, 0xfc, 0, 0);   /* CLD */
+        ncg_emit_bytes(g, 1, 0xfc, 0, 0);   /* CLD */
     } else if (k < 94) {
-        emit_bytes(g, 1, 0xfd, 0, 0);   /* STD */
+        ncg_emit_bytes(g, 1, 0xfd, 0, 0);   /* STD */
     } else if (!g->m64 || pct(g, 20)) {
-        emit_bytes(g, 1, 0xd6, 0, 0);   /* SALC (undocumented; #UD in 64-bit mode) */
-        wr(g, RAX);
+        ncg_emit_bytes(g, 1, 0xd6, 0, 0);   /* SALC (undocumented; #UD in 64-bit mode) */
+        ncg_wr(g, RAX);
     } else {
-        emit_bytes(g, 1, 0xf5, 0, 0);
+        ncg_emit_bytes(g, 1, 0xf5, 0, 0);
     }
 }
 
@@ -1498,8 +1476,8 @@ static void item_conv(struct gen *g)
     bool cwd = pct(g, 50);
     nc_insn_op(&in, 1, cwd ? 0x99 : 0x98, 0, 0);
     apply_osz(&in, &o);
-    emit(g, &in);
-    wr(g, cwd ? RDX : RAX);
+    ncg_emit(g, &in);
+    ncg_wr(g, cwd ? RDX : RAX);
 }
 
 static void item_fault(struct gen *g)
@@ -1508,48 +1486,48 @@ static void item_fault(struct gen *g)
     nc_insn_init(&in);
     int k = (int)rnd(g, 100);
     if (k < 10) {
-        emit_bytes(g, 2, 0x0f, 0x0b, 0);   /* UD2 */
+        ncg_emit_bytes(g, 2, 0x0f, 0x0b, 0);   /* UD2 */
     } else if (k < 16) {
         nc_insn_op(&in, 2, 0x0f, 0xb9, 0);   /* UD1 r, r/m */
         in.has_modrm = true;
         in.rm.kind = NC_RM_REG;
         in.rm.reg = (uint8_t)rnd(g, 8);
         in.reg = (uint8_t)rnd(g, 8);
-        emit(g, &in);
+        ncg_emit(g, &in);
     } else if (k < 26) {
-        emit_bytes(g, 1, 0xcc, 0, 0);   /* INT3 */
+        ncg_emit_bytes(g, 1, 0xcc, 0, 0);   /* INT3 */
     } else if (k < 32) {
-        emit_bytes(g, 2, 0xcd, 0x03, 0);   /* INT 3 */
+        ncg_emit_bytes(g, 2, 0xcd, 0x03, 0);   /* INT 3 */
     } else if (k < 44) {
         uint8_t v;
         do
             v = (uint8_t)rnd(g, 256);
         while (v == 0x80);   /* the 32-bit system call gate */
-        emit_bytes(g, 2, 0xcd, v, 0);
+        ncg_emit_bytes(g, 2, 0xcd, v, 0);
     } else if (k < 50) {
-        emit_bytes(g, 1, 0xf4, 0, 0);   /* HLT: #GP at CPL 3 */
+        ncg_emit_bytes(g, 1, 0xf4, 0, 0);   /* HLT: #GP at CPL 3 */
     } else if (k < 56) {
-        emit_bytes(g, 1, pct(g, 50) ? 0xfa : 0xfb, 0, 0);   /* CLI / STI: #GP with IOPL 0 */
+        ncg_emit_bytes(g, 1, pct(g, 50) ? 0xfa : 0xfb, 0, 0);   /* CLI / STI: #GP with IOPL 0 */
     } else if (k < 64) {
         static const uint8_t io[] = { 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef, 0x6c, 0x6e };
         uint8_t op = io[rnd(g, sizeof(io))];
         if (op < 0xe8)
-            emit_bytes(g, 2, op, (uint8_t)rnd(g, 256), 0);
+            ncg_emit_bytes(g, 2, op, (uint8_t)rnd(g, 256), 0);
         else
-            emit_bytes(g, 1, op, 0, 0);
+            ncg_emit_bytes(g, 1, op, 0, 0);
     } else if (k < 74) {
         if (!g->m64 && pct(g, 50)) {
-            emit_bytes(g, 2, 0xb0, 0x7f, 0);   /* mov al, 0x7f; add al, 1: OF=1 */
-            emit_bytes(g, 2, 0x04, 0x01, 0);
-            wr(g, RAX);
+            ncg_emit_bytes(g, 2, 0xb0, 0x7f, 0);   /* mov al, 0x7f; add al, 1: OF=1 */
+            ncg_emit_bytes(g, 2, 0x04, 0x01, 0);
+            ncg_wr(g, RAX);
         }
-        emit_bytes(g, 1, 0xce, 0, 0);   /* INTO (#UD in 64-bit mode) */
+        ncg_emit_bytes(g, 1, 0xce, 0, 0);   /* INTO (#UD in 64-bit mode) */
     } else if (k < 84 && !g->m64) {
         /* BOUND r, m: bounds stored first half of the time */
-        struct osz o = osz_make(g, pct(g, 20) ? 16 : 32);
+        struct osz o = ncg_osz_make(g, pct(g, 20) ? 16 : 32);
         nc_insn_op(&in, 1, 0x62, 0, 0);
         mem_operand(g, &in, o.size / 4, 8);
-        int r = pick_dst(g, &o);
+        int r = ncg_pick_dst(g, &o);
         in.reg = (uint8_t)r;
         if (pct(g, 50)) {
             struct nc_insn st = in;
@@ -1558,32 +1536,32 @@ static void item_fault(struct gen *g)
             st.imm_bytes = (uint8_t)(o.size / 8);
             st.imm = (uint64_t)-100;
             apply_osz(&st, &o);
-            emit(g, &st);
+            ncg_emit(g, &st);
             st.imm = 100;
             if (st.rm.rip)
                 st.rm.rip_target += (uint64_t)o.size / 8;
             else
                 st.rm.disp += o.size / 8;
-            emit(g, &st);
+            ncg_emit(g, &st);
             set_reg_signed(g, r, (int64_t)rnd(g, 301) - 150);
         }
         apply_osz(&in, &o);
-        emit(g, &in);
+        ncg_emit(g, &in);
     } else if (k < 92 && g->m64) {
         /* one-byte opcodes invalid in 64-bit mode */
         static const uint8_t bad[] = { 0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f,
                                        0x37, 0x3f, 0x60, 0x61, 0xce, 0xd4, 0xd5, 0xd6 };
-        emit_bytes(g, 2, bad[rnd(g, sizeof(bad))], 0x00, 0);
+        ncg_emit_bytes(g, 2, bad[rnd(g, sizeof(bad))], 0x00, 0);
     } else {
         /* LOCK on an instruction that cannot take it */
         struct osz o = pick_osz(g, SZ_WIDE);
         nc_insn_prefix(&in, 0xf0);
         nc_insn_op(&in, 1, pct(g, 50) ? 0x89 : 0x8b, 0, 0);
         in.has_modrm = true;
-        in.reg = (uint8_t)pick_src(g, &o);
+        in.reg = (uint8_t)ncg_pick_src(g, &o);
         rm_operand(g, &in, &o, false, 50);
         apply_osz(&in, &o);
-        emit(g, &in);
+        ncg_emit(g, &in);
     }
 }
 
@@ -1595,7 +1573,7 @@ static void item_misc(struct gen *g)
     if (k < 25) {
         static const uint8_t nops[][2] = { { 0x90, 0 }, { 0x66, 0x90 }, { 0xf3, 0x90 } };
         int i = (int)rnd(g, 3);
-        emit_bytes(g, nops[i][1] ? 2 : 1, nops[i][0], nops[i][1], 0);
+        ncg_emit_bytes(g, nops[i][1] ? 2 : 1, nops[i][0], nops[i][1], 0);
     } else if (k < 70 || g->m64) {
         /* NOP r/m and the prefetch hints: an address that is never used */
         struct osz o = pick_osz(g, SZ16 | SZ32);
@@ -1605,21 +1583,21 @@ static void item_misc(struct gen *g)
         in.reg = hint ? (uint8_t)rnd(g, 4) : 0;
         mem_operand(g, &in, 1, o.nreg);
         apply_osz(&in, &o);
-        emit(g, &in);
+        ncg_emit(g, &in);
     } else {
         /* ARPL r/m16, r16: raises the destination selector's RPL */
-        struct osz o = osz_make(g, 16);
+        struct osz o = ncg_osz_make(g, 16);
         nc_insn_op(&in, 1, 0x63, 0, 0);
-        in.reg = (uint8_t)pick_src(g, &o);
+        in.reg = (uint8_t)ncg_pick_src(g, &o);
         rm_operand(g, &in, &o, true, 40);
-        emit(g, &in);
-        flags_set(g, NC_FLAG_ZF, 0);
+        ncg_emit(g, &in);
+        ncg_flags_set(g, NC_FLAG_ZF, 0);
     }
 }
 
 struct item_kind {
     uint32_t cls;
-    uint8_t w64, w32;
+    uint16_t w64, w32;
     void (*fn)(struct gen *g);
 };
 
@@ -1644,6 +1622,15 @@ static const struct item_kind item_kinds[] = {
     { NC_CLASS_CONV, 20, 20, item_conv },
     { NC_CLASS_FAULT, 6, 8, item_fault },
     { NC_CLASS_MISC, 12, 15, item_misc },
+    /* MMX/SSE/x87: about as many items as the integer ones above, so most
+     * sequences mix both */
+    { NC_CLASS_MMX, 150, 150, ncg_item_mmx },
+    { NC_CLASS_SSEFP, 260, 250, ncg_item_ssefp },
+    { NC_CLASS_SSEINT, 220, 210, ncg_item_sseint },
+    { NC_CLASS_SSESTR, 30, 30, ncg_item_ssestr },
+    { NC_CLASS_SSESTATE, 40, 40, ncg_item_ssestate },
+    { NC_CLASS_X87, 60, 60, ncg_item_x87 },
+    { NC_CLASS_CRC, 25, 25, ncg_item_crc },
 };
 
 #define NKINDS (sizeof(item_kinds) / sizeof(item_kinds[0]))
@@ -1674,7 +1661,7 @@ static uint64_t init_value(struct gen *g)
         return r64(g);
     static const int widths[4] = { 8, 16, 32, 64 };
     int w = widths[rnd(g, 4)];
-    uint64_t v = interesting(g, w);
+    uint64_t v = ncg_interesting(g, w);
     if (w < 64) {
         if (pct(g, 30) && ((v >> (w - 1)) & 1))
             v |= ~width_mask(w);
@@ -1727,6 +1714,8 @@ static void init_state(struct gen *g)
     if (!g->m64)
         for (int r = 0; r < NC_NR_GPRS; r++)
             c->regs[r] = r < 8 ? (uint32_t)c->regs[r] : 0;
+    memcpy(g->val, c->regs, sizeof(g->val));
+    g->val_ok = (1u << nreg) - 1;
 
     c->rflags = NC_FLAGS_FIXED | (r64(g) & NC_FLAGS_ARITH) | (pct(g, 25) ? NC_FLAG_DF : 0);
 
@@ -1778,6 +1767,7 @@ void nc_case_generate(struct nc_case *c, uint64_t seed, uint64_t index, uint32_t
     c->mode = nc_gen_mode_for_index(index);
     g.m64 = c->mode == NC_MODE_64;
     init_state(&g);
+    ncg_init_fx(&g);
 
     int nitems = 1 + (int)rnd(&g, MAX_ITEMS);
     int i;
@@ -1786,17 +1776,21 @@ void nc_case_generate(struct nc_case *c, uint64_t seed, uint64_t index, uint32_t
         g.item_start[i] = (uint16_t)c->code_len;
         for (int tries = 0; tries < 24; tries++) {
             uint32_t len = c->code_len, ptr = g.ptr_ok, idx = g.idx_ok, undef = g.undef;
+            uint32_t val_ok = g.val_ok;
             int nfix = g.nfix, horizon = g.horizon;
             g.fail = false;
             const struct item_kind *k = pick_kind(&g, c->classes);
             if (!k)
                 break;
             k->fn(&g);
-            if (!g.fail)
+            if (!g.fail) {
+                c->used_classes |= k->cls;
                 break;
+            }
             c->code_len = len;
             g.ptr_ok = ptr;
             g.idx_ok = idx;
+            g.val_ok = val_ok;
             g.undef = undef;
             g.nfix = nfix;
             g.horizon = horizon;
@@ -1814,6 +1808,7 @@ void nc_case_generate(struct nc_case *c, uint64_t seed, uint64_t index, uint32_t
 static const char *const class_names[] = {
     "alu", "unary", "shift", "muldiv", "bcd", "bit", "cnt", "xchg", "cond",
     "branch", "mov", "lea", "stack", "string", "flags", "conv", "fault", "misc",
+    "mmx", "ssefp", "sseint", "ssestr", "ssestate", "x87", "crc",
 };
 
 #define NCLASSES (sizeof(class_names) / sizeof(class_names[0]))
@@ -1831,6 +1826,16 @@ uint32_t nc_gen_host_classes(void)
         tzcnt = (b >> 3) & 1;
     if (!popcnt || !lzcnt || !tzcnt)
         cls &= ~(uint32_t)NC_CLASS_CNT;
+    bool sse42 = false, movbe = false;
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
+        /* SSE SSE2 FXSR in EDX; SSE3 SSSE3 SSE4.1 SSE4.2 in ECX */
+        sse42 = (d & 0x07000000u) == 0x07000000u && (c & 0x00180201u) == 0x00180201u;
+        movbe = (c >> 22) & 1;
+    }
+    if (!sse42)
+        cls &= ~(uint32_t)NC_CLASS_SSE;
+    if (!movbe || !sse42)
+        cls &= ~(uint32_t)NC_CLASS_CRC;
     return cls;
 }
 
@@ -1846,6 +1851,10 @@ int nc_gen_parse_classes(const char *list, uint32_t *classes, char *bad, size_t 
         uint32_t bit = 0;
         if (wn == 3 && !strncmp(w, "all", 3))
             bit = NC_CLASS_ALL;
+        if (wn == 3 && !strncmp(w, "int", 3))
+            bit = NC_CLASS_INT;
+        if (wn == 3 && !strncmp(w, "sse", 3))
+            bit = NC_CLASS_SSE;
         for (size_t i = 0; i < NCLASSES && !bit; i++)
             if (strlen(class_names[i]) == wn && !strncmp(w, class_names[i], wn))
                 bit = 1u << i;
@@ -1873,6 +1882,10 @@ void nc_gen_format_classes(uint32_t classes, char *buf, size_t len)
         snprintf(buf, len, "all");
         return;
     }
+    if ((classes & NC_CLASS_ALL) == NC_CLASS_INT || (classes & NC_CLASS_ALL) == NC_CLASS_SSE) {
+        snprintf(buf, len, "%s", (classes & NC_CLASS_ALL) == NC_CLASS_INT ? "int" : "sse");
+        return;
+    }
     for (size_t i = 0; i < NCLASSES; i++) {
         if (!((classes >> i) & 1))
             continue;
@@ -1882,3 +1895,7 @@ void nc_gen_format_classes(uint32_t classes, char *buf, size_t len)
         at += (size_t)n;
     }
 }
+
+/* The MMX/SSE/x87 items are compiled as part of this file: the unit test
+ * (tests/unit/nativecmp_test.c) builds the generator from nc_gen.c alone. */
+#include "tools/nativecmp/nc_gen_sse.c"

@@ -29,13 +29,25 @@ enum {
     NC_CLASS_FAULT = 1u << 16,  /* UD2 INT3 INT n INTO BOUND HLT CLI STI IN OUT,
                                    opcodes invalid in 64-bit mode, LOCK misuse */
     NC_CLASS_MISC = 1u << 17,   /* NOP forms, PAUSE, ARPL */
-    NC_CLASS_ALL = (1u << 18) - 1,
+    NC_CLASS_INT = (1u << 18) - 1,  /* "int": every class above */
+    NC_CLASS_MMX = 1u << 18,    /* MMX and the SSSE3/SSE4 MMX forms, MOVQ2DQ, EMMS */
+    NC_CLASS_SSEFP = 1u << 19,  /* SSE..SSE4.1 floating point: moves, arithmetic,
+                                   compares, conversions, shuffles, rounding */
+    NC_CLASS_SSEINT = 1u << 20, /* SSE2..SSE4.1 integer on XMM, inserts/extracts */
+    NC_CLASS_SSESTR = 1u << 21, /* SSE4.2 PCMPESTRI/ESTRM/ISTRI/ISTRM */
+    NC_CLASS_SSESTATE = 1u << 22, /* LDMXCSR STMXCSR FXSAVE FXRSTOR, fences */
+    NC_CLASS_X87 = 1u << 23,    /* x87 loads, stores, arithmetic, control, mixed with MMX */
+    NC_CLASS_CRC = 1u << 24,    /* CRC32, MOVBE */
+    NC_CLASS_SSE = ((1u << 25) - 1) & ~(uint32_t)NC_CLASS_INT, /* "sse": the seven above */
+    NC_CLASS_ALL = (1u << 25) - 1,
 };
 
-/* Every class this host can run (CNT only with POPCNT and LZCNT/TZCNT). */
+/* Every class this host can run (CNT only with POPCNT and LZCNT/TZCNT, the
+ * SSE classes with SSE4.2 and what comes before it, CRC with MOVBE). */
 uint32_t nc_gen_host_classes(void);
 
-/* Parses "all", "alu,shift", "all,-fault". Returns 0, or -1 with the bad
+/* Parses "all", "alu,shift", "all,-fault", "int,sse" ("int" and "sse" are
+ * the integer and the MMX/SSE/x87 groups). Returns 0, or -1 with the bad
  * word copied to bad. */
 int nc_gen_parse_classes(const char *list, uint32_t *classes, char *bad, size_t bad_len);
 /* Writes the classes as a list nc_gen_parse_classes() reads back. */

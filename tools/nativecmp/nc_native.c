@@ -37,6 +37,9 @@
 #define CTX_FAR64 0x098u
 #define CTX_OUT_REGS 0x100u
 #define CTX_OUT_FLAGS 0x180u
+#define CTX_MXCSR_INIT 0x1c0u
+#define CTX_IN_FX 0x400u      /* FXRSTOR64 image of the case */
+#define CTX_OUT_FX 0x600u     /* FXSAVE64 image at its end */
 #define CTX_STACK_TOP 0xff0u
 
 /* The flat user code selectors Linux x86-64 puts in its GDT (__USER32_CS,
@@ -69,6 +72,7 @@ struct child {
     int sig;
     uint64_t trapno, err, cr2, rip, rflags, cs;
     uint64_t regs[NC_NR_GPRS];
+    uint8_t fx[NC_FX_SIZE];
 };
 
 /* The signal handler has no argument to find its state with; the child
@@ -102,6 +106,12 @@ static void child_on_signal(int sig, siginfo_t *si, void *ucv)
     ch->cs = (uint64_t)g[REG_CSGSFS] & 0xffff;
     for (int i = 0; i < NC_NR_GPRS; i++)
         ch->regs[i] = (uint64_t)g[greg_index[i]];
+    /* The kernel saved the x87/SSE state at the exception into the frame
+     * (FXSAVE layout first); the handler itself runs with a fresh one. */
+    if (uc->uc_mcontext.fpregs)
+        memcpy(ch->fx, uc->uc_mcontext.fpregs, NC_FX_SIZE);
+    else
+        memset(ch->fx, 0, NC_FX_SIZE);
     siglongjmp(ch->jmp, 1);
 }
 
@@ -148,6 +158,19 @@ static void emit_store32_in32(struct emit *e, int r, uint32_t addr)
     e32(e, addr);
 }
 
+/* 64-bit mode: 0F AE /op with [abs32] (REX.W when rexw: FXSAVE64 and
+ * FXRSTOR64). */
+static void emit_0fae_abs(struct emit *e, bool rexw, int op, uint32_t addr)
+{
+    if (rexw)
+        e8(e, 0x48);
+    e8(e, 0x0f);
+    e8(e, 0xae);
+    e8(e, (uint8_t)((op << 3) | 4));
+    e8(e, 0x25);
+    e32(e, addr);
+}
+
 static void emit_jmp_rel32(struct emit *e, uint32_t target)
 {
     e8(e, 0xe9);
@@ -178,6 +201,7 @@ static void child_write_stubs(void)
     /* entry64: called from C; loads the case's state and jumps to it. */
     e.p = (uint8_t *)(uintptr_t)(STUB_BASE + STUB_ENTRY64);
     emit_save_host(&e);
+    emit_0fae_abs(&e, true, 1, CTX_BASE + CTX_IN_FX);   /* fxrstor64 */
     emit_load_flags(&e);
     for (int r = 0; r < NC_NR_GPRS; r++)
         if (r != 4)
@@ -190,6 +214,7 @@ static void child_write_stubs(void)
      * mode), then a far jump through the 32-bit code selector. */
     e.p = (uint8_t *)(uintptr_t)(STUB_BASE + STUB_ENTRY32);
     emit_save_host(&e);
+    emit_0fae_abs(&e, true, 1, CTX_BASE + CTX_IN_FX);   /* fxrstor64 */
     e8(&e, 0xb8); e32(&e, SEL_USER_DS);        /* mov eax, __USER_DS */
     e8(&e, 0x8e); e8(&e, 0xd8);                /* mov ds, eax */
     e8(&e, 0x8e); e8(&e, 0xc0);                /* mov es, eax */
@@ -226,8 +251,13 @@ static void child_write_stubs(void)
     e8(&e, 0xff); e8(&e, 0x2d);                       /* jmp far [abs32] */
     e32(&e, CTX_BASE + CTX_FAR64);
 
-    /* return: back on the C stack with DF clear, as the ABI wants. */
+    /* return: the x87/SSE state saved (back in 64-bit mode, so XMM8-15
+     * too), then the C stack with DF clear and the x87/SSE state of the
+     * ABI (the case may have left unmasked exceptions or odd rounding). */
     e.p = (uint8_t *)(uintptr_t)(STUB_BASE + STUB_RETURN);
+    emit_0fae_abs(&e, true, 0, CTX_BASE + CTX_OUT_FX);  /* fxsave64 */
+    e8(&e, 0xdb); e8(&e, 0xe3);                       /* fninit */
+    emit_0fae_abs(&e, false, 2, CTX_BASE + CTX_MXCSR_INIT);  /* ldmxcsr */
     e8(&e, 0xfc);                                     /* cld */
     emit_abs64(&e, 0x8b, 4, CTX_BASE + CTX_HOST_RSP);
     static const uint8_t pops[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
@@ -240,6 +270,8 @@ static void child_write_stubs(void)
     memcpy(ctx + CTX_FAR32 + 4, &sel32, 2);
     memcpy(ctx + CTX_FAR64, &off64, 4);
     memcpy(ctx + CTX_FAR64 + 4, &sel64, 2);
+    uint32_t mxcsr = 0x1f80;
+    memcpy(ctx + CTX_MXCSR_INIT, &mxcsr, 4);
 }
 
 static bool child_map(uintptr_t addr, size_t len, int prot)
@@ -313,13 +345,16 @@ static void child_run_one(struct child *ch, const struct nc_case *c, struct nc_s
     memcpy((void *)(uintptr_t)NC_DATA_BASE, c->data, NC_DATA_SIZE);
     memcpy(ctx + CTX_IN_REGS, c->regs, sizeof(c->regs));
     memcpy(ctx + CTX_IN_FLAGS, &c->rflags, 8);
+    memcpy(ctx + CTX_IN_FX, c->fx, NC_FX_SIZE);
     memset(ctx + CTX_OUT_REGS, 0, 8 * NC_NR_GPRS + 8);
+    memset(ctx + CTX_OUT_FX, 0, NC_FX_SIZE);
 
     memset(st, 0, offsetof(struct nc_state, data));
     if (!child_enter(ch, STUB_BASE + (m64 ? STUB_ENTRY64 : STUB_ENTRY32))) {
         st->vector = -1;
         memcpy(st->regs, ctx + CTX_OUT_REGS, sizeof(st->regs));
         memcpy(&st->rflags, ctx + CTX_OUT_FLAGS, 8);
+        memcpy(st->fx, ctx + CTX_OUT_FX, NC_FX_SIZE);
         st->rip = NC_CODE_BASE + len;
     } else {
         st->vector = (int32_t)ch->trapno;
@@ -329,6 +364,7 @@ static void child_run_one(struct child *ch, const struct nc_case *c, struct nc_s
          * the architectural RFLAGS at the instruction has it clear. */
         st->rflags = ch->rflags & ~0x10000ull;
         memcpy(st->regs, ch->regs, sizeof(st->regs));
+        memcpy(st->fx, ch->fx, NC_FX_SIZE);
         if (ch->trapno == 13 || ch->trapno == 14 || ch->trapno == 12 || ch->trapno == 11 ||
             ch->trapno == 17)
             st->error_code = (uint32_t)ch->err;
@@ -543,6 +579,7 @@ int nc_native_create(struct nc_runner *r, char *why, size_t why_len)
     memset(&c, 0, sizeof(c));
     c.mode = NC_MODE_64;
     c.rflags = NC_FLAGS_FIXED;
+    nc_fx_reset(c.fx);
     c.code_len = 0;
     if (native_run(n, &c, &st) != 0 || st.status != NC_STATUS_OK || st.vector != -1) {
         snprintf(why, why_len, "the child cannot run code: %s",
@@ -561,6 +598,7 @@ bool nc_native_probe_compat32(const struct nc_runner *r, char *why, size_t why_l
     memset(&c, 0, sizeof(c));
     c.mode = NC_MODE_32;
     c.rflags = NC_FLAGS_FIXED;
+    nc_fx_reset(c.fx);
     c.regs[4] = NC_DATA_BASE + 0x800;
     /* push 0x12345678; pop eax; inc ecx */
     static const uint8_t code[] = { 0x68, 0x78, 0x56, 0x34, 0x12, 0x58, 0x41 };

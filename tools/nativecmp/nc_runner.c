@@ -1,6 +1,7 @@
 /* nativecmp: helpers shared by every runner (batching over run(), the
  * exception-to-signal mapping of Linux on x86-64). */
 #include <signal.h>
+#include <string.h>
 
 #include "tools/nativecmp/nc_case.h"
 
@@ -20,6 +21,15 @@ void nc_runner_destroy(struct nc_runner *r)
     if (r->destroy)
         r->destroy(r->opaque);
     r->opaque = NULL;
+}
+
+void nc_fx_reset(uint8_t fx[NC_FX_SIZE])
+{
+    memset(fx, 0, NC_FX_SIZE);
+    fx[NC_FX_FCW] = 0x7f;
+    fx[NC_FX_FCW + 1] = 0x03;
+    uint32_t mxcsr = 0x1f80;
+    memcpy(fx + NC_FX_MXCSR, &mxcsr, 4);
 }
 
 int nc_signal_for_vector(int vector)
