@@ -48,6 +48,7 @@ HELPER(helper_cpuid);
 HELPER(helper_rdtsc);
 HELPER(helper_rdtscp);
 HELPER(helper_rdmsr);
+HELPER(helper_rdpmc);        /* #GP(0): no performance counters */
 HELPER(helper_wrmsr);
 HELPER(helper_hlt);          /* next rip */
 HELPER(helper_pause);

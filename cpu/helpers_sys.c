@@ -70,12 +70,19 @@ static const uint32_t cpuid_caches[3][4] = {
 
 static void cpuid_query(struct cpu_exec *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-    /* MMX, SSE to SSE4.2, POPCNT and XSAVE: advertised by the vector work
-     * once it implements them (MMX 23, SSE 25, SSE2 26 in EDX; SSE3 0,
-     * SSSE3 9, SSE4.1 19, SSE4.2 20, POPCNT 23, XSAVE 26 and OSXSAVE 27,
-     * the latter following CR4.OSXSAVE, in ECX). Until then: none. */
-    const uint32_t cpuid_sse_features_edx = 0;
-    const uint32_t cpuid_sse_features_ecx = 0;
+    /* MMX, SSE to SSE4.2, POPCNT, MOVBE and XSAVE (cpu/helpers_sse.c and
+     * cpu/sse_*.c); OSXSAVE follows CR4.OSXSAVE. */
+    const uint32_t cpuid_sse_features_edx = (1u << 23)   /* MMX */
+                                          | (1u << 25)   /* SSE */
+                                          | (1u << 26);  /* SSE2 */
+    const uint32_t cpuid_sse_features_ecx = (1u << 0)    /* SSE3 */
+                                          | (1u << 9)    /* SSSE3 */
+                                          | (1u << 19)   /* SSE4.1 */
+                                          | (1u << 20)   /* SSE4.2 */
+                                          | (1u << 22)   /* MOVBE */
+                                          | (1u << 23)   /* POPCNT */
+                                          | (1u << 26)   /* XSAVE */
+                                          | ((c->cpu.cr4 & X86_CR4_OSXSAVE) ? 1u << 27 : 0);
     static const char brand[48] = "vx86 virtual CPU";
 
     const uint64_t misc = c->cpu.msr.misc_enable;
@@ -124,9 +131,18 @@ static void cpuid_query(struct cpu_exec *c, uint32_t leaf, uint32_t sub, uint32_
         if (sub < 3)
             memcpy(r, cpuid_caches[sub], sizeof(cpuid_caches[sub]));
         break;
+    case 0xd:
+        /* XSAVE: the x87 and SSE components in the 512-byte legacy area
+         * plus the 64-byte header; no XSAVEOPT, XSAVEC or XSAVES. */
+        if (sub == 0) {
+            r[0] = 3;
+            r[1] = 576;   /* for the features XCR0 enables: both are in the legacy area */
+            r[2] = 576;
+        }
+        break;
     /* 3 (serial number), 5 (MONITOR), 6 (power), 7 (structured extended
-     * features: no bit yet), 0xa (no performance counters), 0xb
-     * (topology: EBX = 0 says "not enumerated") and 0xd (XSAVE) are zero. */
+     * features: no bit yet), 0xa (no performance counters) and 0xb
+     * (topology: EBX = 0 says "not enumerated") are zero. */
     case 0x80000000:
         r[0] = CPUID_MAX_EXTENDED;
         break;
@@ -535,7 +551,8 @@ static void cr0_write(struct cpu_exec *c, uint64_t v)
 /* CR4 bits this processor has: no VME/PVI, UMIP, LA57, VMX, FSGSBASE,
  * PCID, OSXSAVE (until XSAVE is advertised), SMEP or SMAP. */
 #define CR4_VALID (X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | \
-                   X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+                   X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | \
+                   X86_CR4_OSXSAVE)
 
 static void cr4_write(struct cpu_exec *c, uint64_t v)
 {

@@ -37,6 +37,7 @@ static bool xlat_machine(struct xlat_ctx *x)
     case X86_CPUID: XLAT_HELPER(x, helper_cpuid, 0, NONE, NONE, NONE, NONE); return true;
     case X86_RDTSC: XLAT_HELPER(x, helper_rdtsc, 0, NONE, NONE, NONE, NONE); return true;
     case X86_RDTSCP: XLAT_HELPER(x, helper_rdtscp, 0, NONE, NONE, NONE, NONE); return true;
+    case X86_RDPMC: XLAT_HELPER(x, helper_rdpmc, 0, NONE, NONE, NONE, NONE); return true;
     case X86_RDMSR: XLAT_HELPER(x, helper_rdmsr, 0, NONE, NONE, NONE, NONE); return true;
     case X86_WRMSR: XLAT_HELPER(x, helper_wrmsr, 0, NONE, NONE, NONE, NONE); end_after(x); return true;
     case X86_HLT:

@@ -142,13 +142,17 @@ START_TEST(cpuid_identity_and_long_mode_features)
     ck_assert_uint_eq(((r[0] >> 4) & 0xf) | ((r[0] >> 12) & 0xf0), 0x1c);
     ck_assert_uint_eq(r[2] & (1u << 13), 1u << 13);             /* CX16 */
     ck_assert_uint_eq(r[3] & (1u << 9), 1u << 9);               /* APIC, enabled at reset */
-    /* Not implemented (yet): MMX, SSE, SSE2 / SSE3, SSSE3, SSE4.1/4.2,
-     * POPCNT, XSAVE, OSXSAVE; no PCID, x2APIC, TSC deadline, MONITOR,
-     * VMX, hypervisor. */
-    ck_assert_uint_eq(r[3] & ((1u << 23) | (1u << 25) | (1u << 26)), 0);
-    ck_assert_uint_eq(r[2] & ((1u << 0) | (1u << 3) | (1u << 5) | (1u << 9) | (1u << 17) |
-                              (1u << 19) | (1u << 20) | (1u << 21) | (1u << 23) | (1u << 24) |
-                              (1u << 26) | (1u << 27) | (1u << 31)), 0);
+    /* MMX, SSE, SSE2 / SSE3, SSSE3, SSE4.1/4.2, MOVBE, POPCNT, XSAVE;
+     * OSXSAVE only with CR4.OSXSAVE; no PCID, x2APIC, TSC deadline,
+     * MONITOR, VMX, hypervisor. */
+    ck_assert_uint_eq(r[3] & ((1u << 23) | (1u << 25) | (1u << 26)),
+                      (1u << 23) | (1u << 25) | (1u << 26));
+    ck_assert_uint_eq(r[2] & ((1u << 0) | (1u << 9) | (1u << 19) | (1u << 20) | (1u << 22) |
+                              (1u << 23) | (1u << 26) | (1u << 27)),
+                      (1u << 0) | (1u << 9) | (1u << 19) | (1u << 20) | (1u << 22) |
+                      (1u << 23) | (1u << 26));
+    ck_assert_uint_eq(r[2] & ((1u << 3) | (1u << 5) | (1u << 17) | (1u << 21) | (1u << 24) |
+                              (1u << 31)), 0);
     cpuid(7, 0, r);
     ck_assert(r[0] == 0 && r[1] == 0 && r[2] == 0 && r[3] == 0);
 
@@ -558,13 +562,14 @@ END_TEST
 START_TEST(control_registers_in_ia32e_mode)
 {
     enter_long_mode(0, true);
-    /* no PCID, SMEP, FSGSBASE, OSXSAVE, LA57, UMIP, VMX; PAE stays */
-    static const uint64_t refused[] = { 1ull << 17, 1ull << 20, 1ull << 16, 1ull << 18,
+    /* no PCID, SMEP, FSGSBASE, LA57, UMIP, VMX; PAE stays */
+    static const uint64_t refused[] = { 1ull << 17, 1ull << 20, 1ull << 16,
                                         1ull << 12, 1ull << 11, 1ull << 13 };
     for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
         ck_assert_int_eq(mov_cr(4, X86_CR4_PAE | refused[i]), X86_EXC_GP);
     ck_assert_int_eq(mov_cr(4, X86_CR4_PSE), X86_EXC_GP);
     ck_assert_int_eq(mov_cr(4, X86_CR4_PAE | X86_CR4_PGE | X86_CR4_OSFXSR), -1);
+    ck_assert_int_eq(mov_cr(4, X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXSAVE), -1);
     /* CR3: nothing above MAXPHYADDR (bit 63 is PCID's no-flush bit) */
     ck_assert_int_eq(mov_cr(3, PML4 | (1ull << 63)), X86_EXC_GP);
     ck_assert_int_eq(mov_cr(3, PML4 | (1ull << 36)), X86_EXC_GP);
