@@ -37,6 +37,7 @@ static void usage(FILE *f)
             "      --max-print N        differences printed in full (default 10)\n"
             "      --perturb INDEX      corrupt the second runner's state of case INDEX\n"
             "      --expect-diffs N     succeed exactly when N cases differ\n"
+            "      --min-sse N          fail unless at least N cases per mode hold MMX/SSE/x87 items\n"
             "      --replay SEED:INDEX  run one case on every runner and print everything\n"
             "      --dump SEED:INDEX    print one case without running it\n");
 }
@@ -66,7 +67,7 @@ static bool parse_case_id(const char *s, uint64_t *seed, uint64_t *index)
 
 enum {
     OPT_RUNNER = 256, OPT_SELFCHECK, OPT_IGNORE_UNDEF, OPT_MAX_PRINT, OPT_PERTURB,
-    OPT_EXPECT, OPT_REPLAY, OPT_DUMP, OPT_LIST_CLASSES, OPT_LIST_RUNNERS,
+    OPT_EXPECT, OPT_REPLAY, OPT_DUMP, OPT_LIST_CLASSES, OPT_LIST_RUNNERS, OPT_MIN_SSE,
 };
 
 static int replay(uint64_t seed, uint64_t index, uint32_t classes, unsigned cmp_opts,
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
     cfg.classes = nc_gen_host_classes();
     bool have_seed = false, selfcheck = false, do_replay = false, do_dump = false;
     int64_t expect = -1;
+    uint64_t min_sse = 0;
     uint64_t rseed = 0, rindex = 0;
     const char *runner_names[MAX_RUNNERS];
     int nnames = 0;
@@ -117,6 +119,7 @@ int main(int argc, char **argv)
         { "max-print", required_argument, NULL, OPT_MAX_PRINT },
         { "perturb", required_argument, NULL, OPT_PERTURB },
         { "expect-diffs", required_argument, NULL, OPT_EXPECT },
+        { "min-sse", required_argument, NULL, OPT_MIN_SSE },
         { "replay", required_argument, NULL, OPT_REPLAY },
         { "dump", required_argument, NULL, OPT_DUMP },
         { "list-classes", no_argument, NULL, OPT_LIST_CLASSES },
@@ -175,6 +178,10 @@ int main(int argc, char **argv)
             if (!parse_u64(optarg, &v))
                 goto bad_usage;
             expect = (int64_t)v;
+            break;
+        case OPT_MIN_SSE:
+            if (!parse_u64(optarg, &min_sse))
+                goto bad_usage;
             break;
         case OPT_REPLAY:
         case OPT_DUMP:
@@ -275,6 +282,13 @@ int main(int argc, char **argv)
             if (expect >= 0)
                 printf("nativecmp: %" PRIu64 " cases differ, %" PRId64 " expected: %s\n", res.differing,
                        expect, rc ? "FAIL" : "ok");
+            for (int m = 0; m < 2 && rc == 0 && min_sse; m++) {
+                if ((m == 0 ? cfg.mode64 : cfg.mode32) && res.with_sse[m] < min_sse) {
+                    printf("nativecmp: only %" PRIu64 " %d-bit cases with MMX/SSE/x87 items, %" PRIu64
+                           " wanted: FAIL\n", res.with_sse[m], m ? 32 : 64, min_sse);
+                    rc = EXIT_DIFFS;
+                }
+            }
         }
     }
     for (int r = 0; r < nrunners; r++)
