@@ -1763,7 +1763,7 @@ void nc_case_generate(struct nc_case *c, uint64_t seed, uint64_t index, uint32_t
     g.c = c;
     c->seed = seed;
     c->index = index;
-    c->classes = classes & NC_CLASS_ALL;
+    c->classes = classes & (NC_CLASS_ALL | NC_GEN_KNOWN_BUGS);
     c->mode = nc_gen_mode_for_index(index);
     g.m64 = c->mode == NC_MODE_64;
     init_state(&g);
@@ -1855,6 +1855,8 @@ int nc_gen_parse_classes(const char *list, uint32_t *classes, char *bad, size_t 
             bit = NC_CLASS_INT;
         if (wn == 3 && !strncmp(w, "sse", 3))
             bit = NC_CLASS_SSE;
+        if (wn == 9 && !strncmp(w, "knownbugs", 9))
+            bit = NC_GEN_KNOWN_BUGS;
         for (size_t i = 0; i < NCLASSES && !bit; i++)
             if (strlen(class_names[i]) == wn && !strncmp(w, class_names[i], wn))
                 bit = 1u << i;
@@ -1878,12 +1880,13 @@ void nc_gen_format_classes(uint32_t classes, char *buf, size_t len)
 {
     size_t at = 0;
     buf[0] = 0;
+    const char *bugs = (classes & NC_GEN_KNOWN_BUGS) ? ",knownbugs" : "";
     if ((classes & NC_CLASS_ALL) == NC_CLASS_ALL) {
-        snprintf(buf, len, "all");
+        snprintf(buf, len, "all%s", bugs);
         return;
     }
     if ((classes & NC_CLASS_ALL) == NC_CLASS_INT || (classes & NC_CLASS_ALL) == NC_CLASS_SSE) {
-        snprintf(buf, len, "%s", (classes & NC_CLASS_ALL) == NC_CLASS_INT ? "int" : "sse");
+        snprintf(buf, len, "%s%s", (classes & NC_CLASS_ALL) == NC_CLASS_INT ? "int" : "sse", bugs);
         return;
     }
     for (size_t i = 0; i < NCLASSES; i++) {
@@ -1894,6 +1897,8 @@ void nc_gen_format_classes(uint32_t classes, char *buf, size_t len)
             break;
         at += (size_t)n;
     }
+    if (*bugs && at + strlen(bugs) < len)
+        snprintf(buf + at, len - at, "%s", at ? bugs : bugs + 1);
 }
 
 /* The MMX/SSE/x87 items are compiled as part of this file: the unit test

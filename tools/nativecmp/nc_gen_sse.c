@@ -295,6 +295,12 @@ static void mmx_touch(struct gen *g)
     ncg_emit_bytes(g, 3, 0x0f, 0x6f, (uint8_t)(0xc0 | r << 3 | r));
 }
 
+/* Whether to steer clear of the vx86 bugs noted where this is used. */
+static bool avoid_bugs(const struct gen *g)
+{
+    return !(g->c->classes & NC_GEN_KNOWN_BUGS);
+}
+
 static void sse_form_item(struct gen *g, unsigned cls)
 {
     classes_init();
@@ -304,7 +310,7 @@ static void sse_form_item(struct gen *g, unsigned cls)
      * when they raise #XM; vx86 switches only when they complete. Already
      * in MMX mode, the two agree. */
     if (f->map == 1 && (f->opc == 0x2a || f->opc == 0x2c || f->opc == 0x2d) &&
-        (f->pfx == NP || f->pfx == P66))
+        (f->pfx == NP || f->pfx == P66) && avoid_bugs(g))
         mmx_touch(g);
     struct nc_insn in;
     nc_insn_init(&in);
@@ -332,7 +338,7 @@ static void sse_form_item(struct gen *g, unsigned cls)
     bool mem = can_mem && (!can_reg || pct(g, 40));
     /* vx86 bug: EXTRACTPS m32 with REX.W stores 8 bytes (its table has Ey
      * where the SDM has r/m32). */
-    if (mem && f->map == 3 && f->opc == 0x17)
+    if (mem && f->map == 3 && f->opc == 0x17 && avoid_bugs(g))
         w = false;
     in.rex_w = w;
     if (mem) {
@@ -377,7 +383,7 @@ static void item_maskmov(struct gen *g, bool mmx)
     }
     /* vx86 bug: a MASKMOVQ that faults (#GP for a CS override) has
      * switched the x87 state to MMX mode on Zen 3 but not in vx86. */
-    if (mmx)
+    if (mmx && avoid_bugs(g))
         mmx_touch(g);
     struct nc_insn in;
     nc_insn_init(&in);
@@ -406,7 +412,8 @@ void ncg_item_mmx(struct gen *g)
         /* vx86 bug: EMMS leaves TOP alone; the CPU sets it to 0 as every
          * MMX instruction does (SDM vol. 3, 12.2). After an MMX
          * instruction TOP is 0 already. */
-        mmx_touch(g);
+        if (avoid_bugs(g))
+            mmx_touch(g);
         ncg_emit_bytes(g, 2, 0x0f, 0x77, 0);   /* EMMS */
     }
     else if (k < 11)
@@ -522,7 +529,7 @@ static void item_fxsave(struct gen *g, bool restore)
      * (error code W clear; it reads the image before writing it), and Zen 3
      * reports, for an image across the page boundary, some byte in the
      * unmapped page other than the first: images stay inside the data area. */
-    if (!mem_keep_inside(g, &in, 512)) {
+    if (avoid_bugs(g) && !mem_keep_inside(g, &in, 512)) {
         g->fail = true;
         return;
     }
@@ -571,12 +578,13 @@ void ncg_item_ssestate(struct gen *g)
         nc_insn_op(&in, 2, 0x0f, 0xae, 0);   /* LDMXCSR of a stored value */
         in.reg = 2;
         ncg_mem_operand_aligned(g, &in, 4, gpr_count(g), 1);
-        if (pct(g, 92)) {
-            uint32_t m = mxcsr_value(g);
-            if (pct(g, 5))
-                m |= 1u << (pct(g, 30) ? 16 : 18 + rnd(g, 14));   /* reserved: #GP */
-            store_imm(g, &in, 0, 4, m);
-        }
+        /* Always a stored value, never whatever the memory holds: with bit
+         * 17 set Zen 3 loads it (AMD's MM bit, misaligned SSE allowed from
+         * then on) where vx86, as Intel, raises #GP. */
+        uint32_t m = mxcsr_value(g);
+        if (pct(g, 5))
+            m |= 1u << (pct(g, 30) ? 16 : 18 + rnd(g, 14));   /* reserved: #GP */
+        store_imm(g, &in, 0, 4, m);
         ncg_emit(g, &in);
     } else if (k < 70) {
         item_fxsave(g, false);
@@ -600,7 +608,7 @@ static void x87_mem(struct gen *g, uint8_t opc, uint8_t ext, int bytes, bool sto
     /* vx86 bug: FST/FSTP/FIST/FISTP/FISTTP to a page that faults leave the
      * x87 state changed (popped, C1 and exception flags) where the CPU
      * leaves it as it was: stores stay inside the data area. */
-    if (store && !mem_keep_inside(g, &in, bytes)) {
+    if (store && avoid_bugs(g) && !mem_keep_inside(g, &in, bytes)) {
         g->fail = true;
         return;
     }
