@@ -19,7 +19,7 @@ enum {
 
 static const uint8_t spec_use[OPS_COUNT] = {
     [Eb] = U_RM, [Ew] = U_RM, [Ed] = U_RM, [Ev] = U_RM, [Ey] = U_RM,
-    [RvMw] = U_RM, [RyMb] = U_RM, [RyMw] = U_RM,
+    [RvMw] = U_RM, [RyMb] = U_RM, [RyMw] = U_RM, [RyMd] = U_RM,
     [Qd] = U_RM, [Qq] = U_RM, [Ww] = U_RM, [Wd] = U_RM, [Wq] = U_RM, [Wx] = U_RM,
     [M] = U_RM | U_MEMONLY, [Mb] = U_RM | U_MEMONLY, [Mw] = U_RM | U_MEMONLY,
     [Md] = U_RM | U_MEMONLY, [Mq] = U_RM | U_MEMONLY, [Mdq] = U_RM | U_MEMONLY,
@@ -164,7 +164,7 @@ static void set_rm_reg(struct x86_operand *o, unsigned spec, unsigned rmnum, uin
     case Ew: set_gpr(o, rmnum, 2, rex); break;
     case Ed: set_gpr(o, rmnum, 4, rex); break;
     case Ev: case RvMw: case Rv: set_gpr(o, rmnum, sz->v, rex); break;
-    case Ey: case RyMb: case RyMw: set_gpr(o, rmnum, sz->y, rex); break;
+    case Ey: case RyMb: case RyMw: case RyMd: set_gpr(o, rmnum, sz->y, rex); break;
     case Rcr: set_gpr(o, rmnum, sz->m64 ? 8 : 4, rex); break;
     case Qd: case Qq: case Nq:
         o->kind = X86_OPK_MMX;
@@ -185,7 +185,7 @@ static unsigned mem_size(unsigned spec, const struct sizes *sz)
     switch (spec) {
     case Eb: case Mb: case RyMb: return 1;
     case Ew: case Mw: case RvMw: case RyMw: case Ww: return 2;
-    case Ed: case Md: case Qd: case Wd: return 4;
+    case Ed: case Md: case Qd: case Wd: case RyMd: return 4;
     case Qq: case Wq: case Mq: return 8;
     case Wx: case Mdq: return 16;
     case Ev: case Mv: return sz->v;
@@ -418,7 +418,7 @@ opcode:
         struct x86_operand *o = &insn->op[n];
         unsigned k;
         switch (spec) {
-        case Eb: case Ew: case Ed: case Ev: case Ey: case RvMw: case RyMb: case RyMw:
+        case Eb: case Ew: case Ed: case Ev: case Ey: case RvMw: case RyMb: case RyMw: case RyMd:
         case Qd: case Qq: case Ww: case Wd: case Wq: case Wx:
         case M: case Mb: case Mw: case Md: case Mq: case Mdq: case Mv: case My:
         case Mp: case Ms: case Ma: case Rv: case Nq: case Ux: case Rcr:

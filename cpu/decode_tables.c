@@ -278,7 +278,7 @@ const struct x86_opdef x86_map0f3a[256][4] = {
     [0x0c] = ONLY66I(Vx, Wx), [0x0d] = ONLY66I(Vx, Wx), [0x0e] = ONLY66I(Vx, Wx),
     [0x0f] = P4(S(Pq, Qq, Ib), S(Vx, Wx, Ib), X_, X_),
     [0x14] = ONLY66I(RyMb, Vx), [0x15] = ONLY66I(RyMw, Vx),
-    [0x16] = ONLY66I(Ey, Vx), [0x17] = ONLY66I(Ey, Vx),
+    [0x16] = ONLY66I(Ey, Vx), [0x17] = ONLY66I(RyMd, Vx),
     [0x20] = ONLY66I(Vx, RyMb), [0x21] = ONLY66I(Vx, Wd), [0x22] = ONLY66I(Vx, Ey),
     [0x40] = ONLY66I(Vx, Wx), [0x41] = ONLY66I(Vx, Wx), [0x42] = ONLY66I(Vx, Wx),
     [0x44] = ONLY66I(Vx, Wx),

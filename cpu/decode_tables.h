@@ -16,7 +16,7 @@ enum x86_opspec {
     /* ModRM.rm: a register (mod == 3) or memory */
     Eb, Ew, Ed, Ev, Ey,
     RvMw,                 /* register of the operand size, word in memory */
-    RyMb, RyMw,           /* r32/r64 as a register, byte/word in memory */
+    RyMb, RyMw, RyMd,     /* r32/r64 as a register, byte/word/dword in memory */
     Qd, Qq,               /* MMX register or memory */
     Ww, Wd, Wq, Wx,       /* XMM register or memory */
     /* ModRM.rm, memory only (mod == 3 is #UD) */

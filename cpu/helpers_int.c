@@ -112,18 +112,7 @@ HELPER(helper_ld_rmw)
         memcpy(&v, (const void *)(uintptr_t)(lin + e->addend), size);
         return v;
     }
-    uint64_t amask = (c->cpu.efer & X86_EFER_LMA) ? ~0ull : 0xffffffffull;
-    uint64_t last = (lin + size - 1) & amask;
-    for (uint64_t a = lin;; a = (a & ~0xfffull) + 0x1000) {
-        a &= amask;
-        struct mmu_walk_result res;
-        if (!mmu_walk(c, a, MMU_WRITE, c->cpl == 3, &res)) {
-            c->cpu.cr2 = a;
-            cpu_raise_exception_err(c, X86_EXC_PF, res.pf_error);
-        }
-        if ((a & ~0xfffull) == (last & ~0xfffull))
-            break;
-    }
+    mmu_probe_write(c, lin, size);
     return mmu_load(c, lin, size);
 }
 

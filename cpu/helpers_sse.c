@@ -125,23 +125,27 @@ HELPER(helper_sse)
     memcpy(&s.xmm0, c->cpu.fpu.xmm[0], 16);
     s.rax = c->cpu.regs[R_RAX];
     s.rdx = c->cpu.regs[R_RDX];
-
     enum sse_result r = sse_int_exec(&s);
     if (r == SSE_NOT_MINE)
         r = sse_fp_exec(&s);
     if (r == SSE_NOT_MINE || r == SSE_UD)
         cpu_raise_exception(c, X86_EXC_UD);
+    /* The switch to MMX state comes once the memory accesses have
+     * succeeded, before a #XM, as this host's CPU does it: a #PF loading
+     * or storing leaves the x87 state alone. */
     if (r == SSE_XM) {
         c->cpu.fpu.mxcsr = s.mxcsr;
+        if (mmx)
+            mmx_enter(c);
         sse_raise_xm(c);
     }
 
     /* A store can still fault: nothing is changed before it succeeds. */
     if (dk == SSE_OPND_MEM && !s.no_dst)
         mmu_store_bytes(c, lin, &s.dst, msize);
-    c->cpu.fpu.mxcsr = s.mxcsr;
     if (mmx)
         mmx_enter(c);
+    c->cpu.fpu.mxcsr = s.mxcsr;
     if (!s.no_dst) {
         /* PCMPESTRM/PCMPISTRM put their mask in XMM0 whatever ModRM says. */
         if (map == 3 && (opc == 0x60 || opc == 0x62))
@@ -175,6 +179,9 @@ HELPER(helper_sse_maskmov)
     bool mmx = (a0 >> 8) & 1;
     unsigned src = a0 & 15, mask = (a0 >> 4) & 15;
     sse_check_available(c, !mmx, mmx);
+    /* Here the switch comes before the segment check of the store. */
+    if (mmx)
+        mmx_enter(c);
     union sse_reg v, m;
     unsigned n = mmx ? 8 : 16;
     sse_read_operand(c, mmx ? SSE_OPND_MMX : SSE_OPND_XMM, src, 16, 0, &v);
@@ -183,8 +190,6 @@ HELPER(helper_sse_maskmov)
     for (unsigned i = 0; i < n; i++)
         if (m.b[i] & 0x80)
             mmu_store(c, lin + i, 1, v.b[i]);
-    if (mmx)
-        mmx_enter(c);
     return 0;
 }
 
@@ -193,6 +198,7 @@ HELPER(helper_emms)
     (void)a0; (void)a1; (void)a2; (void)a3;
     sse_check_available(c, false, true);
     c->cpu.fpu.ftw = 0;
+    c->cpu.fpu.fsw &= (uint16_t)~0x3800u; /* TOP = 0, as every MMX instruction */
     return 0;
 }
 

@@ -48,7 +48,12 @@ static uint64_t x87_operand(struct cpu_exec *c, unsigned op, unsigned reg, uint6
     if (size == 0) /* FLDENV/FNSTENV, or FRSTOR/FNSAVE with the registers */
         size = fpu_env_size(x87_env_format(c, opsize)) + (op == 0xdd ? 80 : 0);
     bool store = (x87_store_forms[op - 0xd8] >> reg) & 1;
-    return mmu_seg_linear(c, seg, off, size, store ? MMU_WRITE : MMU_READ);
+    uint64_t lin = mmu_seg_linear(c, seg, off, size, store ? MMU_WRITE : MMU_READ);
+    /* A store's #PF comes before anything changes, even before an
+     * unmasked exception that then suppresses the store. */
+    if (store)
+        mmu_probe_write(c, lin, size);
+    return lin;
 }
 
 static void x87_set_eflags(struct cpu_exec *c, uint32_t flags)
@@ -69,9 +74,9 @@ static bool x87_fcmov_cond(struct cpu_exec *c, unsigned sel)
     }
 }
 
-static void x87_memory(struct cpu_exec *c, unsigned op, unsigned reg, uint64_t lin, unsigned opsize)
+static void x87_memory(struct cpu_exec *c, struct x86_fpu *f, unsigned op, unsigned reg,
+                       uint64_t lin, unsigned opsize)
 {
-    struct x86_fpu *f = &c->cpu.fpu;
     uint8_t buf[108];
     switch (op) {
     case 0xd8: fpu_arith_m32(f, (enum fpu_arith)reg, (uint32_t)mmu_load(c, lin, 4)); return;
@@ -363,7 +368,7 @@ HELPER(helper_x87)
         uint64_t lin = a1;
         if (a3 & 0x100)
             lin = x87_operand(c, op, (modrm >> 3) & 7, a1, (int)(a3 & 0xff), (unsigned)a2);
-        x87_memory(c, op, (modrm >> 3) & 7, lin, (unsigned)a2);
+        x87_memory(c, &c->cpu.fpu, op, (modrm >> 3) & 7, lin, (unsigned)a2);
     }
     else
         x87_register(c, op, modrm);
@@ -386,10 +391,11 @@ HELPER(helper_fxsave)
         if (!fpu_fxrstor(&c->cpu.fpu, img, a2 != 0, nxmm))
             cpu_raise_exception_err(c, X86_EXC_GP, 0); /* reserved MXCSR bits */
     } else {
+        /* Only the defined part of the image is written (the rest keeps
+         * its bytes), and with no read first: a fault is a write fault. */
         memset(img, 0, sizeof(img));
-        mmu_load_bytes(c, a0, img, 512); /* the unused parts keep their bytes */
-        fpu_fxsave(&c->cpu.fpu, img, a2 != 0, nxmm);
-        mmu_store_bytes(c, a0, img, 512);
+        unsigned n = fpu_fxsave(&c->cpu.fpu, img, a2 != 0, nxmm);
+        mmu_store_bytes(c, a0, img, n);
     }
     return 0;
 }

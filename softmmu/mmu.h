@@ -47,6 +47,10 @@ uint64_t mmu_load(struct cpu_exec *c, uint64_t linear, unsigned size);
 void mmu_store(struct cpu_exec *c, uint64_t linear, unsigned size, uint64_t value);
 void mmu_load_bytes(struct cpu_exec *c, uint64_t linear, void *buf, unsigned size);
 void mmu_store_bytes(struct cpu_exec *c, uint64_t linear, const void *buf, unsigned size);
+/* Raises the #PF a write of size bytes at linear would take, without
+ * writing (instructions that must fault on their destination before they
+ * do anything else: x87 stores with exceptions, read-modify-write). */
+void mmu_probe_write(struct cpu_exec *c, uint64_t linear, unsigned size);
 /* Instruction fetch: up to len bytes at linear into buf; returns how many
  * could be fetched before a fault (0 means the first byte faults, and a
  * #PF has NOT been raised: the caller decides). */

@@ -285,6 +285,19 @@ unsigned mmu_fetch(struct cpu_exec *c, uint64_t linear, uint8_t *buf, unsigned l
     return done;
 }
 
+void mmu_probe_write(struct cpu_exec *c, uint64_t linear, unsigned size)
+{
+    uint64_t amask = mmu_linear_mask(c);
+    uint64_t last = (linear + size - 1) & amask;
+    for (uint64_t a = linear & amask;; a = ((a & ~(uint64_t)MMU_PAGE_OFFSET) + MMU_PAGE_SIZE) & amask) {
+        struct mmu_walk_result res;
+        if (!mmu_walk(c, a, MMU_WRITE, c->cpl == 3, &res))
+            mmu_raise_pf(c, a, res.pf_error);
+        if ((a & ~(uint64_t)MMU_PAGE_OFFSET) == (last & ~(uint64_t)MMU_PAGE_OFFSET))
+            break;
+    }
+}
+
 void tlb_flush_all(struct cpu_exec *c)
 {
     for (int mode = 0; mode < TLB_MMU_MODES; mode++)

@@ -41,8 +41,9 @@ enum {
     NC_CLASS_SSE = ((1u << 25) - 1) & ~(uint32_t)NC_CLASS_INT, /* "sse": the seven above */
     NC_CLASS_ALL = (1u << 25) - 1,
     /* Not a class: "knownbugs" lets the generator emit the forms it
-     * otherwise avoids because they hit vx86 bugs not yet fixed (listed
-     * in nc_gen_sse.c), to replay or re-check them. Never in "all". */
+     * otherwise avoids because they hit vx86 bugs not yet fixed (none at
+     * present; each would be marked where the generator avoids it), to
+     * replay or re-check them. Never in "all". */
     NC_GEN_KNOWN_BUGS = 1u << 31,
 };
 

@@ -287,31 +287,10 @@ static bool mem_keep_inside(struct gen *g, struct nc_insn *in, int bytes)
     return true;
 }
 
-/* An MMX instruction that changes no value (MOVQ mmN, mmN): the x87 state
- * is in MMX mode (TOP 0, all tags valid) afterwards. */
-static void mmx_touch(struct gen *g)
-{
-    uint8_t r = (uint8_t)rnd(g, 8);
-    ncg_emit_bytes(g, 3, 0x0f, 0x6f, (uint8_t)(0xc0 | r << 3 | r));
-}
-
-/* Whether to steer clear of the vx86 bugs noted where this is used. */
-static bool avoid_bugs(const struct gen *g)
-{
-    return !(g->c->classes & NC_GEN_KNOWN_BUGS);
-}
-
 static void sse_form_item(struct gen *g, unsigned cls)
 {
     classes_init();
     const struct sse_form *f = &sse_forms[class_forms[cls][rnd(g, class_nforms[cls])]];
-    /* vx86 bug: on Zen 3 the conversions with an MMX operand (0F 2A/2C/2D
-     * without prefix or with 66) switch the x87 state to MMX mode even
-     * when they raise #XM; vx86 switches only when they complete. Already
-     * in MMX mode, the two agree. */
-    if (f->map == 1 && (f->opc == 0x2a || f->opc == 0x2c || f->opc == 0x2d) &&
-        (f->pfx == NP || f->pfx == P66) && avoid_bugs(g))
-        mmx_touch(g);
     struct nc_insn in;
     nc_insn_init(&in);
     static const uint8_t esc[4][2] = { { 0 }, { 0x0f, 0 }, { 0x0f, 0x38 }, { 0x0f, 0x3a } };
@@ -336,10 +315,6 @@ static void sse_form_item(struct gen *g, unsigned cls)
 
     bool can_reg = f->rmk != SM_M, can_mem = f->rmk != SM_U && f->rmk != SM_N;
     bool mem = can_mem && (!can_reg || pct(g, 40));
-    /* vx86 bug: EXTRACTPS m32 with REX.W stores 8 bytes (its table has Ey
-     * where the SDM has r/m32). */
-    if (mem && f->map == 3 && f->opc == 0x17 && avoid_bugs(g))
-        w = false;
     in.rex_w = w;
     if (mem) {
         int bytes = f->msize ? f->msize : w ? 8 : 4;
@@ -381,10 +356,6 @@ static void item_maskmov(struct gen *g, bool mmx)
         g->fail = true;
         return;
     }
-    /* vx86 bug: a MASKMOVQ that faults (#GP for a CS override) has
-     * switched the x87 state to MMX mode on Zen 3 but not in vx86. */
-    if (mmx && avoid_bugs(g))
-        mmx_touch(g);
     struct nc_insn in;
     nc_insn_init(&in);
     nc_insn_op(&in, 2, 0x0f, 0xf7, 0);
@@ -409,11 +380,6 @@ void ncg_item_mmx(struct gen *g)
 {
     int k = (int)rnd(g, 100);
     if (k < 8) {
-        /* vx86 bug: EMMS leaves TOP alone; the CPU sets it to 0 as every
-         * MMX instruction does (SDM vol. 3, 12.2). After an MMX
-         * instruction TOP is 0 already. */
-        if (avoid_bugs(g))
-            mmx_touch(g);
         ncg_emit_bytes(g, 2, 0x0f, 0x77, 0);   /* EMMS */
     }
     else if (k < 11)
@@ -525,11 +491,10 @@ static void item_fxsave(struct gen *g, bool restore)
     nc_insn_op(&in, 2, 0x0f, 0xae, 0);
     in.reg = 0;
     ncg_mem_operand_aligned(g, &in, 512, gpr_count(g), 16);
-    /* vx86 bug: an FXSAVE that faults on a not-present page reports a read
-     * (error code W clear; it reads the image before writing it), and Zen 3
-     * reports, for an image across the page boundary, some byte in the
-     * unmapped page other than the first: images stay inside the data area. */
-    if (avoid_bugs(g) && !mem_keep_inside(g, &in, 512)) {
+    /* For an FXSAVE/FXRSTOR that faults on a not-present page Zen 3 reports
+     * in CR2 some byte of the image other than the first unmapped one (a
+     * model-specific choice): images stay inside the data area. */
+    if (!mem_keep_inside(g, &in, 512)) {
         g->fail = true;
         return;
     }
@@ -598,20 +563,13 @@ void ncg_item_ssestate(struct gen *g)
 
 /* ---- x87 ---- */
 
-static void x87_mem(struct gen *g, uint8_t opc, uint8_t ext, int bytes, bool store)
+static void x87_mem(struct gen *g, uint8_t opc, uint8_t ext, int bytes)
 {
     struct nc_insn in;
     nc_insn_init(&in);
     nc_insn_op(&in, 1, opc, 0, 0);
     in.reg = ext;
     ncg_mem_operand_aligned(g, &in, bytes, gpr_count(g), 1);
-    /* vx86 bug: FST/FSTP/FIST/FISTP/FISTTP to a page that faults leave the
-     * x87 state changed (popped, C1 and exception flags) where the CPU
-     * leaves it as it was: stores stay inside the data area. */
-    if (store && avoid_bugs(g) && !mem_keep_inside(g, &in, bytes)) {
-        g->fail = true;
-        return;
-    }
     ncg_emit(g, &in);
 }
 
@@ -627,26 +585,26 @@ void ncg_item_x87(struct gen *g)
         static const uint8_t ext[3] = { 0, 0, 5 };
         static const uint8_t sz[3] = { 4, 8, 10 };
         int j = (int)rnd(g, 3);
-        x87_mem(g, op[j], ext[j], sz[j], false);            /* FLD m32/m64/m80 */
+        x87_mem(g, op[j], ext[j], sz[j]);            /* FLD m32/m64/m80 */
     } else if (k < 30) {
         static const uint8_t op[5] = { 0xd9, 0xd9, 0xdd, 0xdd, 0xdb };
         static const uint8_t ext[5] = { 2, 3, 2, 3, 7 };
         static const uint8_t sz[5] = { 4, 4, 8, 8, 10 };
         int j = (int)rnd(g, 5);
-        x87_mem(g, op[j], ext[j], sz[j], true);             /* FST(P) m32/m64, FSTP m80 */
+        x87_mem(g, op[j], ext[j], sz[j]);             /* FST(P) m32/m64, FSTP m80 */
     } else if (k < 36) {
         static const uint8_t op[3] = { 0xdf, 0xdb, 0xdf };
         static const uint8_t ext[3] = { 0, 0, 5 };
         static const uint8_t sz[3] = { 2, 4, 8 };
         int j = (int)rnd(g, 3);
-        x87_mem(g, op[j], ext[j], sz[j], false);            /* FILD m16/m32/m64 */
+        x87_mem(g, op[j], ext[j], sz[j]);            /* FILD m16/m32/m64 */
     } else if (k < 44) {
         /* FIST m16/m32, FISTP m16/m32/m64, FISTTP m16/m32/m64 */
         static const uint8_t op[8] = { 0xdf, 0xdb, 0xdf, 0xdb, 0xdf, 0xdf, 0xdb, 0xdd };
         static const uint8_t ext[8] = { 2, 2, 3, 3, 7, 1, 1, 1 };
         static const uint8_t sz[8] = { 2, 4, 2, 4, 8, 2, 4, 8 };
         int j = (int)rnd(g, 8);
-        x87_mem(g, op[j], ext[j], sz[j], true);
+        x87_mem(g, op[j], ext[j], sz[j]);
     } else if (k < 58) {
         /* arithmetic between registers: D8 st0,sti; DC sti,st0 (and the
          * FCOM2/FCOMP3 aliases); DE the popping forms */
@@ -656,7 +614,7 @@ void ncg_item_x87(struct gen *g)
         static const uint8_t op[4] = { 0xd8, 0xdc, 0xda, 0xde };   /* m32fp m64fp m32int m16int */
         static const uint8_t sz[4] = { 4, 8, 4, 2 };
         int j = (int)rnd(g, 4);
-        x87_mem(g, op[j], (uint8_t)rnd(g, 8), sz[j], false);
+        x87_mem(g, op[j], (uint8_t)rnd(g, 8), sz[j]);
     } else if (k < 76) {
         static const uint8_t one[10][2] = {
             { 0xd9, 0xc8 }, { 0xdd, 0xc0 }, { 0xd9, 0xf7 }, { 0xd9, 0xf6 }, { 0xd9, 0xe0 },
@@ -670,7 +628,7 @@ void ncg_item_x87(struct gen *g)
             ncg_emit_bytes(g, 2, 0xdf, 0xe0, 0);   /* FNSTSW AX */
             ncg_wr(g, RAX);
         } else {
-            x87_mem(g, j == 1 ? 0xdd : 0xd9, 7, 2, false);   /* FNSTSW m16, FNSTCW m16 */
+            x87_mem(g, j == 1 ? 0xdd : 0xd9, 7, 2);   /* FNSTSW m16, FNSTCW m16 */
         }
     } else if (k < 88) {
         struct nc_insn in;   /* FLDCW of a stored control word */
