@@ -4,9 +4,8 @@
 #
 # Usage: tools/run-default-guest.sh BUILD_DIR [more vx86 options...]
 # Environment:
-#   VX86_GUEST_ARCH    amd64 or i386 (default: amd64 where -accel auto picks
-#                      kvm, i386 where it picks bt, which runs 32-bit code
-#                      first); the host test mirrors vx86's own rule.
+#   VX86_GUEST_ARCH    amd64 (the default) or i386; -accel auto runs either
+#                      on kvm where the CPU has VT-x/AMD-V, on bt elsewhere.
 #   VX86_GUEST_APPEND  extra kernel command-line arguments, e.g. "quiet", or
 #                      "-- uname -a" to run one command instead of a shell
 #                      (see tools/mkguest.sh for the guest's conventions).
@@ -24,17 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 vx86=$build/vx86
 [ -x "$vx86" ] || die "$vx86 does not exist yet; build vx86 first (make build)"
 
-# -accel auto runs kvm only where the CPU has VT-x/AMD-V and /dev/kvm works;
-# there the amd64 guest runs. Elsewhere it is bt, which runs 32-bit code
-# first, so the i386 guest.
-if [ -z "${VX86_GUEST_ARCH:-}" ]; then
-  if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    VX86_GUEST_ARCH=amd64
-  else
-    VX86_GUEST_ARCH=i386
-  fi
-fi
-arch=$VX86_GUEST_ARCH
+arch=${VX86_GUEST_ARCH:-amd64}
 case $arch in amd64|i386) ;; *) die "VX86_GUEST_ARCH must be amd64 or i386, not '$arch'" ;; esac
 dir=$build/guests-linux
 kernel=$dir/vmlinuz-$arch
