@@ -157,34 +157,35 @@ static size_t put_s5_aml(uint8_t *p, uint8_t typ)
     return n;
 }
 
-/* Where each table goes, as offsets from table_gpa. */
+/* Where each table goes, as offsets from the start of the tables blob
+ * (which is 64-byte aligned, for the FACS). */
 struct layout {
-    uint64_t facs, dsdt, fadt, madt, hpet, rsdt, xsdt, end;
+    uint32_t facs, dsdt, fadt, madt, hpet, rsdt, xsdt, end;
     uint32_t dsdt_len, madt_len, rsdt_len, xsdt_len;
     unsigned nptrs;
 };
 
-static void compute_layout(uint64_t gpa, const struct acpi_tables_config *c, struct layout *l)
+static void compute_layout(const struct acpi_tables_config *c, struct layout *l)
 {
     struct config r = resolve(c);
-    l->facs = align_up(gpa, 64) - gpa;
-    l->dsdt = align_up(l->facs + FACS_SIZE, 16);
+    l->facs = 0;
+    l->dsdt = (uint32_t)align_up(l->facs + FACS_SIZE, 16);
     l->dsdt_len = (uint32_t)(HDR_SIZE + s5_aml_len(c->s5_slp_typ) + c->dsdt_extra_aml_len);
-    l->fadt = align_up(l->dsdt + l->dsdt_len, 16);
-    l->madt = align_up(l->fadt + FADT_SIZE, 16);
+    l->fadt = (uint32_t)align_up(l->dsdt + l->dsdt_len, 16);
+    l->madt = (uint32_t)align_up(l->fadt + FADT_SIZE, 16);
     l->madt_len = MADT_FIXED + MADT_LAPIC_SIZE * r.cpus + MADT_IOAPIC_SIZE +
                   MADT_ISO_SIZE * MADT_ISO_COUNT + MADT_NMI_SIZE;
-    uint64_t next = align_up(l->madt + l->madt_len, 16);
+    uint32_t next = (uint32_t)align_up(l->madt + l->madt_len, 16);
     l->nptrs = 2;
     l->hpet = 0;
     if (c->hpet) {
         l->hpet = next;
-        next = align_up(l->hpet + HPET_SIZE, 16);
+        next = (uint32_t)align_up(l->hpet + HPET_SIZE, 16);
         l->nptrs++;
     }
     l->rsdt = next;
     l->rsdt_len = HDR_SIZE + 4 * l->nptrs;
-    l->xsdt = align_up(l->rsdt + l->rsdt_len, 16);
+    l->xsdt = (uint32_t)align_up(l->rsdt + l->rsdt_len, 16);
     l->xsdt_len = HDR_SIZE + 8 * l->nptrs;
     l->end = l->xsdt + l->xsdt_len;
 }
@@ -193,8 +194,32 @@ uint64_t acpi_tables_size(uint64_t table_gpa, const struct acpi_tables_config *c
 {
     static const struct acpi_tables_config defaults;
     struct layout l;
-    compute_layout(table_gpa, cfg ? cfg : &defaults, &l);
-    return l.end;
+    compute_layout(cfg ? cfg : &defaults, &l);
+    return align_up(table_gpa, ACPI_BLOB_TABLES_ALIGN) - table_gpa + l.end;
+}
+
+/* Writes a pointer field holding an offset into blob src and records it
+ * for relocation. */
+static void put_pointer(struct acpi_blob *b, enum acpi_blob_file dest, uint32_t offset,
+                        uint8_t size, enum acpi_blob_file src, uint32_t target)
+{
+    uint8_t *p = (dest == ACPI_BLOB_RSDP ? b->rsdp : b->tables) + offset;
+    if (size == 4)
+        put32(p, target);
+    else
+        put64(p, target);
+    b->pointers[b->pointer_count++] = (struct acpi_blob_pointer){
+        .dest = (uint8_t)dest, .src = (uint8_t)src, .size = size, .offset = offset,
+    };
+}
+
+/* The checksum of a table with the standard header (byte 9). */
+static void add_checksum(struct acpi_blob *b, enum acpi_blob_file file, uint32_t csum_offset,
+                         uint32_t start, uint32_t length)
+{
+    b->checksums[b->checksum_count++] = (struct acpi_blob_checksum){
+        .file = (uint8_t)file, .offset = csum_offset, .start = start, .length = length,
+    };
 }
 
 static void build_facs(uint8_t *t)
@@ -221,12 +246,13 @@ struct fadt_block {
     uint8_t access;
 };
 
-static void build_fadt(uint8_t *t, uint64_t gpa, const struct layout *l,
+static void build_fadt(struct acpi_blob *b, const struct layout *l,
                        const struct acpi_tables_config *c, const struct config *r)
 {
+    uint8_t *t = b->tables + l->fadt;
     put_header(t, "FACP", FADT_SIZE, 6);
-    put32(t + FADT_FIRMWARE_CTRL, (uint32_t)(gpa + l->facs));
-    put32(t + FADT_DSDT, (uint32_t)(gpa + l->dsdt));
+    put_pointer(b, ACPI_BLOB_TABLES, l->fadt + FADT_FIRMWARE_CTRL, 4, ACPI_BLOB_TABLES, l->facs);
+    put_pointer(b, ACPI_BLOB_TABLES, l->fadt + FADT_DSDT, 4, ACPI_BLOB_TABLES, l->dsdt);
     t[FADT_PM_PROFILE] = 0; /* unspecified */
     put16(t + FADT_SCI_INT, r->sci_irq);
     /* SMI_CMD 0: no SMM handshake, the hardware is always in ACPI mode. */
@@ -238,12 +264,12 @@ static void build_fadt(uint8_t *t, uint64_t gpa, const struct layout *l,
         { 80, 92, 220, c->gpe0_base, c->gpe0_len, GAS_ACCESS_BYTE },     /* GPE0 */
     };
     for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
-        const struct fadt_block *b = &blocks[i];
-        if (!b->len || !b->port)
+        const struct fadt_block *fb = &blocks[i];
+        if (!fb->len || !fb->port)
             continue;
-        put32(t + b->off32, b->port);
-        t[b->off_len] = b->len;
-        put_gas(t + b->off_x, GAS_SYSTEM_IO, (uint8_t)(b->len * 8), b->access, b->port);
+        put32(t + fb->off32, fb->port);
+        t[fb->off_len] = fb->len;
+        put_gas(t + fb->off_x, GAS_SYSTEM_IO, (uint8_t)(fb->len * 8), fb->access, fb->port);
     }
     put16(t + FADT_P_LVL2_LAT, C2_NOT_SUPPORTED);
     put16(t + FADT_P_LVL3_LAT, C3_NOT_SUPPORTED);
@@ -255,8 +281,8 @@ static void build_fadt(uint8_t *t, uint64_t gpa, const struct layout *l,
     put_gas(t + FADT_RESET_REG, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, ACPI_RESET_PORT);
     t[FADT_RESET_VALUE] = ACPI_RESET_VALUE;
     t[FADT_MINOR_VERSION] = 0;
-    put64(t + FADT_X_FIRMWARE_CTRL, gpa + l->facs);
-    put64(t + FADT_X_DSDT, gpa + l->dsdt);
+    put_pointer(b, ACPI_BLOB_TABLES, l->fadt + FADT_X_FIRMWARE_CTRL, 8, ACPI_BLOB_TABLES, l->facs);
+    put_pointer(b, ACPI_BLOB_TABLES, l->fadt + FADT_X_DSDT, 8, ACPI_BLOB_TABLES, l->dsdt);
 }
 
 static void build_madt(uint8_t *t, const struct layout *l, const struct acpi_tables_config *c,
@@ -309,90 +335,142 @@ static void build_hpet(uint8_t *t, const struct acpi_tables_config *c, const str
     t[55] = 0;         /* no page protection */
 }
 
-int acpi_tables_build(struct machine *m, uint64_t table_gpa, uint64_t table_space,
-                      uint64_t rsdp_gpa, const struct acpi_tables_config *cfg,
-                      uint64_t *rsdp_out, char *err, size_t err_len)
+int acpi_tables_build_blob(const struct acpi_tables_config *cfg, struct acpi_blob *b,
+                           char *err, size_t err_len)
 {
     static const struct acpi_tables_config defaults;
     const struct acpi_tables_config *c = cfg ? cfg : &defaults;
     struct config r = resolve(c);
     struct layout l;
-    compute_layout(table_gpa, c, &l);
 
+    memset(b, 0, sizeof(*b));
     if (r.cpus > 255) {
         snprintf(err, err_len, "ACPI: %u CPUs do not fit 8-bit APIC IDs", r.cpus);
         return -1;
     }
-    if (l.end > table_space) {
-        snprintf(err, err_len, "ACPI tables need %llu bytes, only %llu reserved at 0x%llx",
-                 (unsigned long long)l.end, (unsigned long long)table_space,
-                 (unsigned long long)table_gpa);
-        return -1;
-    }
-    if (table_gpa + l.end > FOUR_GB || rsdp_gpa + ACPI_RSDP_SIZE > FOUR_GB || (rsdp_gpa & 15)) {
-        snprintf(err, err_len, "ACPI tables must lie below 4 GiB with a 16-byte aligned RSDP");
-        return -1;
-    }
-    if (rsdp_gpa < table_gpa + l.end && table_gpa < rsdp_gpa + ACPI_RSDP_SIZE) {
-        snprintf(err, err_len, "ACPI RSDP at 0x%llx overlaps the tables",
-                 (unsigned long long)rsdp_gpa);
-        return -1;
-    }
-
-    uint8_t *buf = calloc(1, l.end);
-    uint8_t *check = malloc(l.end);
-    if (!buf || !check) {
-        free(buf);
-        free(check);
+    compute_layout(c, &l);
+    b->tables = calloc(1, l.end);
+    if (!b->tables) {
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    build_facs(buf + l.facs);
-    build_dsdt(buf + l.dsdt, &l, c);
-    build_fadt(buf + l.fadt, table_gpa, &l, c, &r);
-    build_madt(buf + l.madt, &l, c, &r);
-    uint64_t ptrs[3] = { table_gpa + l.fadt, table_gpa + l.madt, table_gpa + l.hpet };
+    b->tables_len = l.end;
+
+    build_facs(b->tables + l.facs);
+    build_dsdt(b->tables + l.dsdt, &l, c);
+    build_fadt(b, &l, c, &r);
+    build_madt(b->tables + l.madt, &l, c, &r);
     if (c->hpet)
-        build_hpet(buf + l.hpet, c, &r);
-    put_header(buf + l.rsdt, "RSDT", l.rsdt_len, 1);
-    put_header(buf + l.xsdt, "XSDT", l.xsdt_len, 1);
+        build_hpet(b->tables + l.hpet, c, &r);
+    const uint32_t entries[3] = { l.fadt, l.madt, l.hpet };
+    put_header(b->tables + l.rsdt, "RSDT", l.rsdt_len, 1);
+    put_header(b->tables + l.xsdt, "XSDT", l.xsdt_len, 1);
     for (unsigned i = 0; i < l.nptrs; i++) {
-        put32(buf + l.rsdt + HDR_SIZE + 4 * i, (uint32_t)ptrs[i]);
-        put64(buf + l.xsdt + HDR_SIZE + 8 * i, ptrs[i]);
+        put_pointer(b, ACPI_BLOB_TABLES, l.rsdt + HDR_SIZE + 4 * i, 4, ACPI_BLOB_TABLES,
+                    entries[i]);
+        put_pointer(b, ACPI_BLOB_TABLES, l.xsdt + HDR_SIZE + 8 * i, 8, ACPI_BLOB_TABLES,
+                    entries[i]);
     }
-    const struct { uint64_t off; uint32_t len; } sums[] = {
+
+    memcpy(b->rsdp, "RSD PTR ", 8);
+    memcpy(b->rsdp + 9, "VX86  ", 6);
+    b->rsdp[15] = 2;
+    put_pointer(b, ACPI_BLOB_RSDP, 16, 4, ACPI_BLOB_TABLES, l.rsdt);
+    put32(b->rsdp + 20, ACPI_RSDP_SIZE);
+    put_pointer(b, ACPI_BLOB_RSDP, 24, 8, ACPI_BLOB_TABLES, l.xsdt);
+
+    const struct { uint32_t off, len; } sums[] = {
         { l.dsdt, l.dsdt_len }, { l.fadt, FADT_SIZE }, { l.madt, l.madt_len },
         { l.hpet, c->hpet ? HPET_SIZE : 0 }, { l.rsdt, l.rsdt_len }, { l.xsdt, l.xsdt_len },
     };
     for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++)
         if (sums[i].len)
-            buf[sums[i].off + 9] = checksum(buf + sums[i].off, sums[i].len);
+            add_checksum(b, ACPI_BLOB_TABLES, sums[i].off + 9, sums[i].off, sums[i].len);
+    /* The ACPI 1.0 checksum covers the first 20 bytes (its own byte
+     * included), the extended one all 36: the first must be settled first. */
+    add_checksum(b, ACPI_BLOB_RSDP, 8, 0, 20);
+    add_checksum(b, ACPI_BLOB_RSDP, 32, 0, ACPI_RSDP_SIZE);
+    return 0;
+}
 
-    uint8_t rsdp[ACPI_RSDP_SIZE] = { 0 };
-    memcpy(rsdp, "RSD PTR ", 8);
-    memcpy(rsdp + 9, "VX86  ", 6);
-    rsdp[15] = 2;
-    put32(rsdp + 16, (uint32_t)(table_gpa + l.rsdt));
-    put32(rsdp + 20, ACPI_RSDP_SIZE);
-    put64(rsdp + 24, table_gpa + l.xsdt);
-    rsdp[8] = checksum(rsdp, 20);
-    rsdp[32] = checksum(rsdp, ACPI_RSDP_SIZE);
+void acpi_blob_free(struct acpi_blob *b)
+{
+    free(b->tables);
+    b->tables = NULL;
+    b->tables_len = 0;
+}
+
+void acpi_blob_relocate(struct acpi_blob *b, uint64_t tables_gpa, uint64_t rsdp_gpa)
+{
+    for (unsigned i = 0; i < b->pointer_count; i++) {
+        const struct acpi_blob_pointer *p = &b->pointers[i];
+        uint8_t *f = (p->dest == ACPI_BLOB_RSDP ? b->rsdp : b->tables) + p->offset;
+        uint64_t v = 0;
+        for (unsigned k = 0; k < p->size; k++)
+            v |= (uint64_t)f[k] << (8 * k);
+        v += p->src == ACPI_BLOB_RSDP ? rsdp_gpa : tables_gpa;
+        for (unsigned k = 0; k < p->size; k++)
+            f[k] = (uint8_t)(v >> (8 * k));
+    }
+    for (unsigned i = 0; i < b->checksum_count; i++) {
+        const struct acpi_blob_checksum *s = &b->checksums[i];
+        uint8_t *f = s->file == ACPI_BLOB_RSDP ? b->rsdp : b->tables;
+        f[s->offset] = (uint8_t)(f[s->offset] + checksum(f + s->start, s->length));
+    }
+}
+
+int acpi_tables_build(struct machine *m, uint64_t table_gpa, uint64_t table_space,
+                      uint64_t rsdp_gpa, const struct acpi_tables_config *cfg,
+                      uint64_t *rsdp_out, char *err, size_t err_len)
+{
+    struct acpi_blob b;
+    if (acpi_tables_build_blob(cfg, &b, err, err_len) < 0)
+        return -1;
+    uint64_t base = align_up(table_gpa, ACPI_BLOB_TABLES_ALIGN);
+    uint64_t need = base - table_gpa + b.tables_len;
+    int ret = -1;
+    uint8_t *check = NULL;
+
+    if (need > table_space) {
+        snprintf(err, err_len, "ACPI tables need %llu bytes, only %llu reserved at 0x%llx",
+                 (unsigned long long)need, (unsigned long long)table_space,
+                 (unsigned long long)table_gpa);
+        goto out;
+    }
+    if (base + b.tables_len > FOUR_GB || rsdp_gpa + ACPI_RSDP_SIZE > FOUR_GB ||
+        (rsdp_gpa & (ACPI_BLOB_RSDP_ALIGN - 1))) {
+        snprintf(err, err_len, "ACPI tables must lie below 4 GiB with a 16-byte aligned RSDP");
+        goto out;
+    }
+    if (rsdp_gpa < base + b.tables_len && table_gpa < rsdp_gpa + ACPI_RSDP_SIZE) {
+        snprintf(err, err_len, "ACPI RSDP at 0x%llx overlaps the tables",
+                 (unsigned long long)rsdp_gpa);
+        goto out;
+    }
+    check = malloc(b.tables_len);
+    if (!check) {
+        snprintf(err, err_len, "out of memory");
+        goto out;
+    }
+    acpi_blob_relocate(&b, base, rsdp_gpa);
 
     /* Read back: a range that is not RAM would silently drop the tables. */
-    physmem_write(&m->mem, table_gpa, buf, l.end);
-    physmem_write(&m->mem, rsdp_gpa, rsdp, sizeof(rsdp));
+    physmem_write(&m->mem, base, b.tables, b.tables_len);
+    physmem_write(&m->mem, rsdp_gpa, b.rsdp, ACPI_RSDP_SIZE);
     uint8_t rsdp_check[ACPI_RSDP_SIZE];
-    physmem_read(&m->mem, table_gpa, check, l.end);
+    physmem_read(&m->mem, base, check, b.tables_len);
     physmem_read(&m->mem, rsdp_gpa, rsdp_check, sizeof(rsdp_check));
-    bool ok = memcmp(check, buf, l.end) == 0 && memcmp(rsdp_check, rsdp, sizeof(rsdp)) == 0;
-    free(buf);
-    free(check);
-    if (!ok) {
+    if (memcmp(check, b.tables, b.tables_len) != 0 ||
+        memcmp(rsdp_check, b.rsdp, ACPI_RSDP_SIZE) != 0) {
         snprintf(err, err_len, "ACPI tables at 0x%llx or RSDP at 0x%llx are not in writable RAM",
-                 (unsigned long long)table_gpa, (unsigned long long)rsdp_gpa);
-        return -1;
+                 (unsigned long long)base, (unsigned long long)rsdp_gpa);
+        goto out;
     }
     if (rsdp_out)
         *rsdp_out = rsdp_gpa;
-    return 0;
+    ret = 0;
+out:
+    free(check);
+    acpi_blob_free(&b);
+    return ret;
 }
