@@ -4,7 +4,7 @@
  * computed inline and checked by the helper after #UD/#NM, which come
  * first. CRC32 and MOVBE (integer instructions of the 0F 38 map) too. */
 #include "cpu/helpers_sse.h"
-#include "translator/xlat.h"
+#include "translator/xlat_sse.h"
 
 #define NONE IR_NO_TEMP
 
@@ -41,19 +41,10 @@ static bool xlat_sse_maskmov(struct xlat_ctx *x)
     return true;
 }
 
-static bool xlat_sse_op(struct xlat_ctx *x)
+void xlat_sse_generic(struct xlat_ctx *x)
 {
     const struct x86_insn *in = x->insn;
     struct ir_block *b = x->ir;
-    if (in->map == 1 && in->opcode == 0xc3) {
-        /* MOVNTI: an ordinary store of a general register. */
-        ir_temp v = xlat_reg_read(x, in->op[1].reg, in->op[1].size, false);
-        ir_st(b, in->op[0].size, xlat_mem_linear(x, in->op[0].size, true), v);
-        return true;
-    }
-    if (in->map == 1 && in->opcode == 0xf7)
-        return xlat_sse_maskmov(x);
-
     const struct x86_operand *dst = &in->op[0], *src = NULL;
     unsigned imm = 0;
     for (unsigned i = 1; i < in->nops; i++) {
@@ -79,6 +70,22 @@ static bool xlat_sse_op(struct xlat_ctx *x)
     bool mem = dk == SSE_OPND_MEM || sk == SSE_OPND_MEM;
     ir_temp off = mem ? xlat_ea_offset(x) : ir_movi(b, 0);
     XLAT_HELPER(x, helper_sse, 3, ir_movi(b, desc), off, mem ? mem_seg(x) : ir_movi(b, 0), NONE);
+}
+
+static bool xlat_sse_op(struct xlat_ctx *x)
+{
+    const struct x86_insn *in = x->insn;
+    struct ir_block *b = x->ir;
+    if (in->map == 1 && in->opcode == 0xc3) {
+        /* MOVNTI: an ordinary store of a general register. */
+        ir_temp v = xlat_reg_read(x, in->op[1].reg, in->op[1].size, false);
+        ir_st(b, in->op[0].size, xlat_mem_linear(x, in->op[0].size, true), v);
+        return true;
+    }
+    if (in->map == 1 && in->opcode == 0xf7)
+        return xlat_sse_maskmov(x);
+    if (!xlat_sse_inline(x))
+        xlat_sse_generic(x);
     return true;
 }
 
