@@ -142,40 +142,121 @@ static bool ir_reads_field(const struct ir_insn *i, int64_t offset, unsigned siz
     return i->op == IR_LDC && i->imm < offset + (int64_t)size && offset < i->imm + i->size;
 }
 
-/* Dead stores to the lazy-flag fields and to RIP: a store overwritten by a
- * later store of the same field, with no observer and no read in between. */
-static void ir_dead_stores(struct ir_block *b)
+/* An instruction boundary the backends may stop at (self-modifying code):
+ * a RIP store marked as a boundary. Stores before it must stay. */
+static bool ir_is_boundary(const struct ir_insn *i)
 {
-    static const struct { int64_t off; unsigned size; } fields[] = {
-        { (int64_t)offsetof(struct cpu_exec, cc_op), 4 },
-        { (int64_t)offsetof(struct cpu_exec, cc_dst), 8 },
-        { (int64_t)offsetof(struct cpu_exec, cc_src), 8 },
-        { (int64_t)offsetof(struct cpu_exec, cc_src2), 8 },
-        { (int64_t)offsetof(struct cpu_exec, cpu.rip), 8 },
+    return i->op == IR_STC && i->cond == 1 && i->imm == (int64_t)offsetof(struct cpu_exec, cpu.rip);
+}
+
+/* The state fields whose stores may be dropped or forwarded: the GPRs and
+ * the lazy-flag fields. Translated code is the only writer of these
+ * between helper calls (guest memory accesses never change them). */
+static bool ir_tracked_field(int64_t off, unsigned size)
+{
+    int64_t regs = (int64_t)offsetof(struct cpu_exec, cpu.regs);
+    int64_t end = off + (int64_t)size;
+    if (off >= regs && end <= regs + 16 * 8 && (off - regs) / 8 == (end - 1 - regs) / 8)
+        return true;
+    static const struct { size_t off; unsigned size; } cc[] = {
+        { offsetof(struct cpu_exec, cc_op), 4 },
+        { offsetof(struct cpu_exec, cc_dst), 8 },
+        { offsetof(struct cpu_exec, cc_src), 8 },
+        { offsetof(struct cpu_exec, cc_src2), 8 },
+        { offsetof(struct cpu_exec, cc_base_op), 4 },
+        { offsetof(struct cpu_exec, cc_layer), 8 },
     };
-    for (unsigned f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
-        bool rip = fields[f].off == (int64_t)offsetof(struct cpu_exec, cpu.rip);
-        int pending = -1;          /* the last store not yet observed */
-        bool side_effect = false;  /* a guest store or call since the last RIP store */
-        for (unsigned k = 0; k < b->count; k++) {
-            struct ir_insn *i = &b->insns[k];
-            if (i->op == IR_ST || i->op == IR_CALL)
-                side_effect = true;
-            if (ir_observes_state((enum ir_op)i->op) || ir_reads_field(i, fields[f].off, fields[f].size)) {
-                pending = -1;
+    for (unsigned k = 0; k < sizeof(cc) / sizeof(cc[0]); k++)
+        if (off >= (int64_t)cc[k].off && end <= (int64_t)(cc[k].off + cc[k].size))
+            return true;
+    return false;
+}
+
+static bool ir_defines(const struct ir_insn *i, ir_temp t)
+{
+    return i->d == t && i->op != IR_STC && i->op != IR_ST && i->op != IR_BR &&
+           i->op != IR_BRCOND && i->op != IR_LABEL && i->op != IR_EXIT && i->op != IR_NOP;
+}
+
+/* A load of a tracked field that a store of the same straight-line stretch
+ * (no label, no helper call) wrote in full becomes a copy of the stored
+ * value, so constants fold through guest registers. */
+static void ir_forward_loads(struct ir_block *b)
+{
+    for (unsigned k = 0; k < b->count; k++) {
+        struct ir_insn *i = &b->insns[k];
+        if (i->op != IR_LDC || !ir_tracked_field(i->imm, i->size))
+            continue;
+        int64_t lo = i->imm, hi = i->imm + i->size;
+        for (unsigned j = k; j-- > 0;) {
+            const struct ir_insn *p = &b->insns[j];
+            if (p->op == IR_LABEL || p->op == IR_CALL)
+                break;
+            if (p->op != IR_STC || p->imm >= hi || p->imm + p->size <= lo)
                 continue;
+            if (p->imm == lo && p->size >= i->size) {
+                /* the stored temp must still hold that value here */
+                bool redefined = false;
+                for (unsigned q = j + 1; q < k && !redefined; q++)
+                    redefined = ir_defines(&b->insns[q], p->a);
+                if (!redefined) {
+                    i->op = i->size >= 8 ? IR_MOV : IR_ZEXT;
+                    i->a = p->a;
+                    i->imm = 0;
+                }
             }
-            if (!ir_stores_field(i, fields[f].off, fields[f].size))
-                continue;
-            if (pending >= 0)
-                b->insns[pending].op = IR_NOP;
-            pending = (int)k;
-            if (rip) {
-                /* The first instruction boundary after a guest store or a
-                 * call is where a block that rewrote itself stops: keep it. */
-                if (side_effect)
-                    pending = -1;
-                side_effect = false;
+            break;
+        }
+    }
+}
+
+/* Dead stores to RIP: a store overwritten by a later one with no observer
+ * in between, except the first instruction boundary after a guest store or
+ * a call, where a block that rewrote itself stops. */
+static void ir_dead_rip_stores(struct ir_block *b)
+{
+    int64_t off = (int64_t)offsetof(struct cpu_exec, cpu.rip);
+    int pending = -1;          /* the last store not yet observed */
+    bool side_effect = false;  /* a guest store or call since the last RIP store */
+    for (unsigned k = 0; k < b->count; k++) {
+        struct ir_insn *i = &b->insns[k];
+        if (i->op == IR_ST || i->op == IR_CALL)
+            side_effect = true;
+        if (ir_observes_state((enum ir_op)i->op) || ir_reads_field(i, off, 8)) {
+            pending = -1;
+            continue;
+        }
+        if (!ir_stores_field(i, off, 8))
+            continue;
+        if (pending >= 0)
+            b->insns[pending].op = IR_NOP;
+        pending = (int)k;
+        if (side_effect)
+            pending = -1;
+        side_effect = false;
+    }
+}
+
+/* Dead stores to the GPRs and lazy-flag fields: a store whose bytes a later
+ * store overwrites before anything can observe them (a read of an
+ * overlapping field, a fault, call, branch, label, exit, or an instruction
+ * boundary where the block may stop). */
+static void ir_dead_field_stores(struct ir_block *b)
+{
+    for (unsigned k = 0; k < b->count; k++) {
+        struct ir_insn *i = &b->insns[k];
+        if (i->op != IR_STC || !ir_tracked_field(i->imm, i->size))
+            continue;
+        int64_t lo = i->imm, hi = i->imm + i->size;
+        for (unsigned j = k + 1; j < b->count; j++) {
+            const struct ir_insn *n = &b->insns[j];
+            if (ir_observes_state((enum ir_op)n->op) || ir_is_boundary(n))
+                break;
+            if (n->op == IR_LDC && n->imm < hi && lo < n->imm + n->size)
+                break;
+            if (n->op == IR_STC && n->imm <= lo && n->imm + n->size >= hi) {
+                i->op = IR_NOP;
+                break;
             }
         }
     }
@@ -227,8 +308,10 @@ static void ir_compact(struct ir_block *b)
 
 void ir_optimize(struct ir_block *b)
 {
+    ir_forward_loads(b);
     ir_const_fold(b);
-    ir_dead_stores(b);
+    ir_dead_rip_stores(b);
+    ir_dead_field_stores(b);
     ir_dead_code(b);
     ir_compact(b);
 }
