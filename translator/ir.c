@@ -163,6 +163,14 @@ ir_temp ir_ld(struct ir_block *b, unsigned size, ir_temp addr)
     return i->d;
 }
 
+ir_temp ir_ld_rmw(struct ir_block *b, unsigned size, ir_temp addr)
+{
+    ir_temp d = ir_ld(b, size, addr);
+    if (b->count && b->insns[b->count - 1].op == IR_LD)
+        b->insns[b->count - 1].cond = 1;
+    return d;
+}
+
 void ir_st(struct ir_block *b, unsigned size, ir_temp addr, ir_temp value)
 {
     struct ir_insn *i = ir_emit(b, IR_ST);
@@ -281,6 +289,9 @@ void ir_insn_format(const struct ir_insn *i, char *buf, size_t len)
         break;
     case IR_EXIT:
         snprintf(buf, len, "exit slot %lld", (long long)i->imm);
+        break;
+    case IR_LD:
+        snprintf(buf, len, "%sld%u%s%s", d, i->size * 8, i->cond ? ".rmw" : "", a);
         break;
     default:
         snprintf(buf, len, "%s%s%s%s%s", d, ir_op_name(i->op),

@@ -29,7 +29,9 @@ enum ir_op {
     IR_ZEXT, IR_SEXT,         /* d = a extended from size bytes */
     IR_SETCC,                 /* d = (a cond b) */
     IR_SELECT,                /* d = (a cond b) ? c : x */
-    IR_LD,                    /* d = guest linear memory at a, size bytes, zero-extended */
+    IR_LD,                    /* d = guest linear memory at a, size bytes, zero-extended;
+                               * cond 1: the load of a read-modify-write (checked
+                               * and faulting as a write) */
     IR_ST,                    /* guest linear memory at a = b, size bytes */
     IR_CALL,                  /* d = fn(c, args...) ; d may be IR_NO_TEMP */
     IR_LABEL,                 /* label imm */
@@ -90,6 +92,7 @@ ir_temp ir_setcc(struct ir_block *b, enum ir_cond cond, ir_temp a, ir_temp c);
 ir_temp ir_select(struct ir_block *b, enum ir_cond cond, ir_temp a, ir_temp c, ir_temp t,
                   ir_temp f);
 ir_temp ir_ld(struct ir_block *b, unsigned size, ir_temp addr);
+ir_temp ir_ld_rmw(struct ir_block *b, unsigned size, ir_temp addr);
 void ir_st(struct ir_block *b, unsigned size, ir_temp addr, ir_temp value);
 ir_temp ir_call(struct ir_block *b, ir_helper_fn fn, const char *name, unsigned nargs,
                 ir_temp a0, ir_temp a1, ir_temp a2, ir_temp a3);

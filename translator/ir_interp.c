@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cpu/exec.h"
+#include "cpu/helpers.h"
 #include "softmmu/mmu.h"
 #include "translator/ir.h"
 
@@ -22,6 +23,19 @@ static inline uint64_t interp_load(struct cpu_exec *c, uint64_t lin, unsigned si
         }
     }
     return mmu_load(c, lin, size);
+}
+
+/* The load of a read-modify-write: the write tag, else the helper (which
+ * faults as a write would). */
+static inline uint64_t interp_load_rmw(struct cpu_exec *c, uint64_t lin, unsigned size)
+{
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_write == (lin & TLB_PAGE_MASK) && (lin & 0xfff) + size <= 0x1000) {
+        uint64_t v = 0;
+        memcpy(&v, (const void *)(uintptr_t)(lin + e->addend), size);
+        return v;
+    }
+    return helper_ld_rmw(c, lin, size, 0, 0);
 }
 
 static inline void interp_store(struct cpu_exec *c, uint64_t lin, unsigned size, uint64_t v)
@@ -129,7 +143,8 @@ int ir_interp_run(const struct ir_block *b, struct cpu_exec *c, uint64_t *t)
             t[i->d] = ir_cond_eval((enum ir_cond)i->cond, t[i->a], t[i->b]) ? t[i->c] : t[i->x];
             break;
         case IR_LD:
-            t[i->d] = interp_load(c, t[i->a], i->size);
+            t[i->d] = i->cond ? interp_load_rmw(c, t[i->a], i->size)
+                              : interp_load(c, t[i->a], i->size);
             break;
         case IR_ST:
             interp_store(c, t[i->a], i->size, t[i->b]);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cpu/exec.h"
+#include "cpu/helpers.h"
 #include "softmmu/mmu.h"
 #include "translator/x64_emit.h"
 
@@ -1116,7 +1117,7 @@ static size_t emit_tlb_probe(struct x64_backend *be, int ra, unsigned size, bool
 static void emit_ld(struct x64_backend *be, const struct ir_insn *i, unsigned k)
 {
     int ra = use(be, i->a, X64_RCX);
-    size_t field = emit_tlb_probe(be, ra, i->size, false);
+    size_t field = emit_tlb_probe(be, ra, i->size, i->cond == 1);
     int d = dreg(be, i->d, X64_RAX);
     x64_load(&be->as, i->size, d, x64_mem_bisd(ra, X64_RDX, 1, 0));
     dfinish(be, i->d, d);
@@ -1284,7 +1285,8 @@ static void emit_slow(struct x64_backend *be, const struct slow_path *s)
         x64_mov_rr(as, 8, X64_RSI, ra);
         x64_mov_ri(as, X64_RDX, i->size);
         x64_mov_rr(as, 8, X64_RDI, X64_RBX);
-        x64_call_abs(as, (const void *)mmu_load);
+        /* a read-modify-write's load checks and faults as a write */
+        x64_call_abs(as, i->cond == 1 ? (const void *)helper_ld_rmw : (const void *)mmu_load);
         int rd = reg_of(be, i->d);
         restore_regs(be, s->save_mask & ~(rd >= 0 ? 1u << rd : 0u));
         if (be->used[i->d])

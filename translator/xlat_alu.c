@@ -335,8 +335,7 @@ static bool xlat_bt(struct xlat_ctx *x)
         if (in->mem.addr_size < 8)
             off = ir_ext(b, IR_ZEXT, in->mem.addr_size, off);
         ir_temp lin = xlat_linear(x, in->mem.seg, off, size, op != 0);
-        ir_temp v = op ? XLAT_HELPER(x, helper_ld_rmw, 2, lin, ir_movi(b, size), IR_NO_TEMP, IR_NO_TEMP)
-                       : ir_ld(b, size, lin);
+        ir_temp v = op ? ir_ld_rmw(b, size, lin) : ir_ld(b, size, lin);
         ir_temp nv = XLAT_HELPER(x, helper_bt, 3, opk, v, ir_binopi(b, IR_AND, bit, size * 8 - 1), IR_NO_TEMP);
         if (op)
             ir_st(b, size, lin, nv);

@@ -128,8 +128,7 @@ ir_temp xlat_op_read_at(struct xlat_ctx *x, unsigned n, ir_temp *lin_out, bool w
         if (lin_out)
             *lin_out = lin;
         if (will_write)
-            return xlat_call_noflags(x, (ir_helper_fn)helper_ld_rmw, "helper_ld_rmw", 2, lin,
-                                     ir_movi(b, op->size), IR_NO_TEMP, IR_NO_TEMP);
+            return ir_ld_rmw(b, op->size, lin);
         return ir_ld(b, op->size, lin);
     }
     case X86_OPK_IMM:
