@@ -40,6 +40,9 @@ struct bt_engine {
     enum bt_backend backend;
     struct x64_backend *jit;  /* NULL with the interpreter backend */
     struct tb *jmp_cache[1u << BT_JMP_CACHE_BITS];
+    /* The same blocks for the lookup compiled code does itself (compiled
+     * blocks only; cleared with their block). */
+    struct x64_jc_entry jc[1u << BT_JMP_CACHE_BITS];
     struct tb *link_from;     /* last block left through a chainable exit */
     int link_slot;
     /* Counters for VX86_BT_STATS (printed when the engine goes). */
@@ -117,6 +120,7 @@ static void bt_flush(struct bt_engine *e)
 {
     tb_cache_flush(&e->tc);
     memset(e->jmp_cache, 0, sizeof(e->jmp_cache));
+    memset(e->jc, 0, sizeof(e->jc));
     if (e->jit)
         x64_backend_flush(e->jit);
     memset(e->c.code_pages, 0, (e->c.code_pages_limit + 7) / 8);
@@ -205,19 +209,39 @@ static void bt_link_previous(struct bt_engine *e, struct tb *t)
     e->stat_links++;
 }
 
-/* tb_lookup behind a direct-mapped cache of recent blocks. */
+/* tb_lookup behind a direct-mapped cache of recent blocks (the same index
+ * as the in-code cache). */
 static struct tb *bt_lookup(struct bt_engine *e, uint64_t lin, uint64_t phys, uint32_t mode,
                             uint64_t cs_base)
 {
-    struct tb **slot = &e->jmp_cache[(lin ^ lin >> BT_JMP_CACHE_BITS) & ((1u << BT_JMP_CACHE_BITS) - 1)];
+    unsigned k = x64_jc_index(lin, BT_JMP_CACHE_BITS);
+    struct tb **slot = &e->jmp_cache[k];
     struct tb *t = *slot;
     if (t && t->pc_linear == lin && t->pc_phys == phys && t->mode == mode &&
         t->cs_base == cs_base && t->valid)
         return t;
     t = tb_lookup(&e->tc, lin, phys, mode, cs_base);
-    if (t)
+    if (t) {
         *slot = t;
+        if (t->code) {
+            e->jc[k].lin = lin;
+            e->jc[k].phys = phys;
+            e->jc[k].ctx = x64_jc_ctx(cs_base, mode);
+            e->jc[k].code = t->code;
+        }
+    }
     return t;
+}
+
+/* A block was invalidated: it leaves the lookup caches. */
+static void bt_tb_invalidated(void *opaque, struct tb *t)
+{
+    struct bt_engine *e = opaque;
+    unsigned k = x64_jc_index(t->pc_linear, BT_JMP_CACHE_BITS);
+    if (e->jmp_cache[k] == t)
+        e->jmp_cache[k] = NULL;
+    if (t->code && e->jc[k].code == t->code)
+        memset(&e->jc[k], 0, sizeof(e->jc[k]));
 }
 
 /* The CS base blocks are keyed with (0 in 64-bit mode, where it is not
@@ -259,9 +283,15 @@ static const void *bt_jit_lookup(struct cpu_exec *c, const void *tag, int64_t sl
     if (!t || !t->code)
         return NULL;
     if (slot >= 0) {
-        e->link_from = (struct tb *)tag;
+        struct tb *f = (struct tb *)tag;
+        e->link_from = f;
         e->link_slot = (int)slot;
         bt_link_previous(e, t);
+        /* A successor on another page is never linked: let the exit go
+         * straight to its in-code lookup from now on. */
+        if (!f->jmp_dest[slot] && f->valid && f->jmp_inline[slot] &&
+            ((f->pc_linear ^ t->pc_linear) & TLB_PAGE_MASK))
+            x64_link(e->jit, f->code, f->jmp_field[slot], f->jmp_inline[slot], NULL);
     }
     e->stat_lookups++;
     e->stat_lookups_direct += slot >= 0;
@@ -274,6 +304,8 @@ static const void *bt_jit_lookup(struct cpu_exec *c, const void *tag, int64_t sl
 static bool bt_compile(struct bt_engine *e, struct tb *t)
 {
     struct x64_block_info info = { .tag = t, .lookup = bt_jit_lookup };
+    info.inline_lookup = !log_enabled(LOG_EXEC);
+    info.ctx = x64_jc_ctx(t->cs_base, t->mode);
     info.lookup_indirect = bt_chain_analyse(&t->ir, info.chainable);
     int r = x64_compile(e->jit, &t->ir, &info);
     if (r == X64_COMPILE_FULL)
@@ -286,6 +318,7 @@ static bool bt_compile(struct bt_engine *e, struct tb *t)
         t->chainable[k] = info.chainable[k] && info.jmp_field[k];
         t->jmp_field[k] = info.jmp_field[k];
         t->jmp_reset[k] = info.jmp_reset[k];
+        t->jmp_inline[k] = info.jmp_inline[k];
     }
     if (log_enabled(LOG_OUT_ASM)) {
         log_printf("OUT: block at %#llx, %zu bytes of host code\n", (unsigned long long)t->pc_linear,
@@ -663,6 +696,16 @@ static int bt_create(struct machine *m, void **state)
         } else {
             e->tc.patch = bt_patch_jump;
             e->tc.patch_opaque = e;
+            struct x64_lookup_params lp = {
+                .jc_offset = (int32_t)offsetof(struct bt_engine, jc),
+                .jc_bits = BT_JMP_CACHE_BITS,
+                .gen_offset = (int32_t)offsetof(struct machine, mem.generation),
+                .a20_offset = (int32_t)offsetof(struct machine, a20_enabled),
+                .seen_gen_offset = (int32_t)offsetof(struct bt_engine, mem_generation),
+                .seen_a20_offset = (int32_t)offsetof(struct bt_engine, a20),
+                .lookup = bt_jit_lookup,
+            };
+            x64_backend_set_lookup(e->jit, &lp);
         }
     }
     e->c.code_pages_limit = BT_CODE_PAGES_MAX;
@@ -673,6 +716,8 @@ static int bt_create(struct machine *m, void **state)
     }
     e->c.code_write = bt_code_write;
     e->c.code_write_opaque = e;
+    e->tc.invalidated = bt_tb_invalidated;
+    e->tc.patch_opaque = e;
     e->c.fault.vector = -1;
     tlb_flush_all(&e->c); /* zeroed tags would match page 0 */
     e->mem_generation = m->mem.generation;

@@ -170,6 +170,8 @@ unsigned tb_invalidate_page(struct tb_cache *tc, uint64_t phys_page)
                 }
             }
             tb_unlink_all(tc, t);
+            if (tc->invalidated)
+                tc->invalidated(tc->patch_opaque, t);
             n++;
         }
         t = next;

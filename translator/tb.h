@@ -34,6 +34,7 @@ struct tb {
     bool chainable[2];
     uint32_t jmp_field[2];
     uint32_t jmp_reset[2];
+    uint32_t jmp_inline[2];     /* offset of the slot's in-code lookup, 0 = none */
     struct tb *jmp_dest[2];     /* current successor per slot, or NULL */
     uintptr_t jmp_in;           /* blocks linked to this one: tb pointer | slot */
     uintptr_t jmp_in_next[2];   /* next entry of jmp_dest[k]'s jmp_in list */
@@ -54,6 +55,8 @@ struct tb_cache {
     uint64_t translations;
     tb_patch_fn patch;          /* set when blocks are chained */
     void *patch_opaque;
+    /* Told of each block tb_invalidate_page invalidates (lookup caches). */
+    void (*invalidated)(void *opaque, struct tb *t);
 };
 
 int tb_cache_init(struct tb_cache *tc, size_t arena_size);

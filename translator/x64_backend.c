@@ -57,6 +57,7 @@ struct fixup {
 struct x64_backend {
     struct x64_codebuf cb;
     size_t epilogue;
+    size_t lookup_routine;   /* the shared in-code lookup, 0 = none */
     struct x64_exit (*enter)(struct cpu_exec *c, const void *code);
 
     /* Per-compile workspace. */
@@ -1317,7 +1318,9 @@ static void emit_chain_stub(struct x64_backend *be, int slot, size_t start,
     size_t f1 = x64_jcc32(as, X64_CC_NE);
     x64_alu_mi(as, X64_SUB, 4, cpu_mem(offsetof(struct cpu_exec, chain_budget)), 1);
     size_t f2 = x64_jcc32(as, X64_CC_S);
+    bool inl = info->inline_lookup && info->lookup && be->lookup_routine;
     size_t link = slot >= 0 ? x64_jmp32(as) : 0;
+    size_t link_inline = slot < 0 && inl ? x64_jmp32(as) : 0;
     size_t lookup = as->len, f3 = 0;
     if (info->lookup) {
         x64_mov_ri(as, X64_RSI, (uint64_t)(uintptr_t)info->tag);
@@ -1340,6 +1343,116 @@ static void emit_chain_stub(struct x64_backend *be, int slot, size_t start,
     }
     x64_mov_ri(as, X64_RAX, (uint64_t)(int64_t)slot);
     add_fixup(be, x64_jmp32(as), label_block_exit(be));
+    if (inl) {
+        /* The shared lookup with r8 = tag, r9 = slot, r10 = ctx. */
+        size_t entry = as->len;
+        x64_mov_ri(as, X64_R8, (uint64_t)(uintptr_t)info->tag);
+        x64_mov_ri(as, X64_R9, (uint64_t)(int64_t)slot);
+        x64_mov_ri(as, X64_R10, info->ctx);
+        x64_patch_rel32(as, x64_call32(as), be->lookup_routine);
+        x64_test_rr(as, 8, X64_RAX, X64_RAX);
+        x64_patch_rel32(as, x64_jcc32(as, X64_CC_E), out);
+        x64_jmp_r(as, X64_RAX);
+        if (slot >= 0)
+            info->jmp_inline[slot] = (uint32_t)(entry - start);
+        else
+            x64_patch_rel32(as, link_inline, entry);
+    }
+}
+
+/* The shared in-code lookup, called from chain stubs with r8 = tag, r9 =
+ * slot, r10 = ctx (every temp is dead there): RIP -> linear address -> TLB
+ * code tag -> physical address -> the cache entry; returns the entry's code
+ * on a full match, else what the engine's lookup returns (NULL: leave).
+ * The stub makes the jump itself, so each exit has its own indirect branch
+ * for the predictor. */
+static void emit_lookup_routine(struct x64_backend *be, const struct x64_lookup_params *p)
+{
+    struct x64_asm *as = &be->as;
+    size_t miss[8];
+    unsigned nmiss = 0;
+    x64_load(as, 8, X64_RAX, cpu_mem(offsetof(struct cpu_exec, cpu.rip)));
+    x64_mov_rr(as, 4, X64_RCX, X64_R10);
+    x64_alu_rr(as, X64_ADD, 8, X64_RAX, X64_RCX);
+    x64_mov_rr(as, 8, X64_RCX, X64_R10);
+    x64_shift_ri(as, X64_SHR, 8, X64_RCX, 32);
+    x64_alu_ri(as, X64_AND, 4, X64_RCX, 3);
+    x64_alu_ri(as, X64_CMP, 4, X64_RCX, 2);
+    size_t is64 = x64_jcc32(as, X64_CC_E);
+    x64_mov_rr(as, 4, X64_RAX, X64_RAX);
+    x64_patch_rel32(as, is64, as->len);
+    /* the memory map and A20 the TLB was filled under */
+    x64_load(as, 8, X64_RSI, cpu_mem(offsetof(struct cpu_exec, m)));
+    x64_load(as, 8, X64_RDI, x64_mem_bd(X64_RSI, p->gen_offset));
+    x64_alu_rm(as, X64_CMP, 8, X64_RDI, cpu_mem(p->seen_gen_offset));
+    miss[nmiss++] = x64_jcc32(as, X64_CC_NE);
+    x64_load(as, 1, X64_RDI, x64_mem_bd(X64_RSI, p->a20_offset));
+    x64_load(as, 1, X64_RCX, cpu_mem(p->seen_a20_offset));
+    x64_alu_rr(as, X64_CMP, 4, X64_RDI, X64_RCX);
+    miss[nmiss++] = x64_jcc32(as, X64_CC_NE);
+    /* TLB entry of lin for c->cpl: rcx = its offset in units of 8 (40-byte
+     * entries) or bytes */
+    int32_t unit = sizeof(struct tlb_entry) == 40 ? 8 : 1;
+    x64_mov_rr(as, 8, X64_RCX, X64_RAX);
+    x64_shift_ri(as, X64_SHR, 8, X64_RCX, 12);
+    x64_alu_ri(as, X64_AND, 4, X64_RCX, TLB_SIZE - 1);
+    if (unit == 8)
+        x64_lea(as, X64_RCX, x64_mem_bisd(X64_RCX, X64_RCX, 4, 0));
+    else
+        x64_imul_rri(as, X64_RCX, X64_RCX, (int32_t)sizeof(struct tlb_entry));
+    x64_alu_rr(as, X64_XOR, 4, X64_RDX, X64_RDX);
+    x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, cpl)), 3);
+    x64_setcc(as, X64_CC_E, X64_RDX);
+    x64_imul_rri(as, X64_RDX, X64_RDX, (int32_t)(TLB_SIZE * sizeof(struct tlb_entry)) / unit);
+    x64_alu_rr(as, X64_ADD, 8, X64_RCX, X64_RDX);
+    int32_t tlb = (int32_t)x64_off_tlb();
+    x64_mov_rr(as, 8, X64_RDX, X64_RAX);
+    x64_alu_ri(as, X64_AND, 8, X64_RDX, (int32_t)TLB_PAGE_MASK);
+    x64_alu_rm(as, X64_CMP, 8, X64_RDX,
+               x64_mem_bisd(X64_RBX, X64_RCX, (unsigned)unit, tlb + (int32_t)offsetof(struct tlb_entry, tag_code)));
+    miss[nmiss++] = x64_jcc32(as, X64_CC_NE);
+    x64_load(as, 8, X64_RDX,
+             x64_mem_bisd(X64_RBX, X64_RCX, (unsigned)unit, tlb + (int32_t)offsetof(struct tlb_entry, phys)));
+    x64_alu_ri(as, X64_AND, 8, X64_RDX, (int32_t)TLB_PAGE_MASK);
+    x64_mov_rr(as, 4, X64_RSI, X64_RAX);
+    x64_alu_ri(as, X64_AND, 4, X64_RSI, 0xfff);
+    x64_alu_rr(as, X64_OR, 8, X64_RDX, X64_RSI);
+    /* the cache entry: rcx = index * 32 */
+    x64_mov_rr(as, 8, X64_RCX, X64_RAX);
+    x64_shift_ri(as, X64_SHR, 8, X64_RCX, 12);
+    x64_alu_rr(as, X64_XOR, 8, X64_RCX, X64_RAX);
+    x64_alu_ri(as, X64_AND, 4, X64_RCX, (int32_t)((1u << p->jc_bits) - 1));
+    x64_shift_ri(as, X64_SHL, 4, X64_RCX, 5);
+    int32_t jc = p->jc_offset;
+    x64_alu_rm(as, X64_CMP, 8, X64_RAX, x64_mem_bisd(X64_RBX, X64_RCX, 1, jc + (int32_t)offsetof(struct x64_jc_entry, lin)));
+    miss[nmiss++] = x64_jcc32(as, X64_CC_NE);
+    x64_alu_rm(as, X64_CMP, 8, X64_RDX, x64_mem_bisd(X64_RBX, X64_RCX, 1, jc + (int32_t)offsetof(struct x64_jc_entry, phys)));
+    miss[nmiss++] = x64_jcc32(as, X64_CC_NE);
+    x64_alu_rm(as, X64_CMP, 8, X64_R10, x64_mem_bisd(X64_RBX, X64_RCX, 1, jc + (int32_t)offsetof(struct x64_jc_entry, ctx)));
+    miss[nmiss++] = x64_jcc32(as, X64_CC_NE);
+    x64_load(as, 8, X64_RAX, x64_mem_bisd(X64_RBX, X64_RCX, 1, jc + (int32_t)offsetof(struct x64_jc_entry, code)));
+    x64_ret(as);
+    for (unsigned k = 0; k < nmiss; k++)
+        x64_patch_rel32(as, miss[k], as->len);
+    /* called from the block's frame: realign for the C call */
+    x64_mov_rr(as, 8, X64_RSI, X64_R8);
+    x64_mov_rr(as, 8, X64_RDX, X64_R9);
+    x64_mov_rr(as, 8, X64_RDI, X64_RBX);
+    x64_alu_ri(as, X64_SUB, 8, X64_RSP, 8);
+    x64_call_abs(as, (const void *)p->lookup);
+    x64_alu_ri(as, X64_ADD, 8, X64_RSP, 8);
+    x64_ret(as);
+}
+
+void x64_backend_set_lookup(struct x64_backend *be, const struct x64_lookup_params *p)
+{
+    struct x64_asm *as = &be->as;
+    as->buf = be->cb.rw;
+    as->cap = be->cb.size;
+    as->len = be->cb.keep;
+    be->lookup_routine = as->len;
+    emit_lookup_routine(be, p);
+    be->cb.keep = be->cb.used = (as->len + 15) & ~(size_t)15;
 }
 
 /* ---- public interface ---- */
@@ -1393,6 +1506,7 @@ int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_bl
         emit_slow(be, &be->slow[s]);
     info->jmp_field[0] = info->jmp_field[1] = 0;
     info->jmp_reset[0] = info->jmp_reset[1] = 0;
+    info->jmp_inline[0] = info->jmp_inline[1] = 0;
     for (int slot = -1; slot < 2; slot++) {
         if (be->has_chain_exit[slot < 0 ? 2 : slot])
             emit_chain_stub(be, slot, start, info);

@@ -44,17 +44,56 @@ struct x64_backend;
  * budget were checked first); it may link slot 0/1 with x64_link. */
 typedef const void *(*x64_lookup_fn)(struct cpu_exec *c, const void *tag, int64_t slot);
 
+/* The in-code block lookup (x64_backend_set_lookup): a direct-mapped cache
+ * of compiled blocks by linear PC that generated code probes itself (with
+ * the TLB's code tag for the physical address) before calling the lookup
+ * function. The engine owns the table and keeps it exact: an entry is
+ * cleared when its block is invalidated. */
+struct x64_jc_entry {
+    uint64_t lin;
+    uint64_t phys;
+    uint64_t ctx;       /* x64_jc_ctx(CS base, mode key) */
+    const void *code;
+};
+
+/* CS base and mode key in one word: outside 64-bit mode the base fits 32
+ * bits, in it the base is 0. Mode key bits 1:0 = 2 mean 64-bit code. */
+static inline uint64_t x64_jc_ctx(uint64_t cs_base, uint32_t mode)
+{
+    return cs_base | (uint64_t)mode << 32;
+}
+
+static inline unsigned x64_jc_index(uint64_t lin, unsigned bits)
+{
+    return (unsigned)((lin ^ lin >> 12) & ((1u << bits) - 1));
+}
+
+struct x64_lookup_params {
+    int32_t jc_offset;       /* the table, from the struct cpu_exec */
+    unsigned jc_bits;
+    /* The lookup only runs while the memory map and A20 are those the TLB
+     * was filled under: the uint64_t generation and the bool A20 in the
+     * machine (offsets in struct machine, found through cpu_exec.m) against
+     * copies at these offsets from the struct cpu_exec. */
+    int32_t gen_offset, a20_offset;
+    int32_t seen_gen_offset, seen_a20_offset;
+    x64_lookup_fn lookup;    /* on a miss */
+};
+
 struct x64_block_info {
     /* in */
     const void *tag;        /* returned in x64_exit.tag by this block's exits */
     bool chainable[2];      /* exits through slot k may later be linked */
     x64_lookup_fn lookup;   /* NULL: unlinked chain exits return to the engine */
     bool lookup_indirect;   /* exits through slot -1 may continue through lookup too */
+    bool inline_lookup;     /* chain exits probe the in-code cache first */
+    uint64_t ctx;           /* x64_jc_ctx of the block (the next block's, too) */
     /* out */
     const void *code;       /* entry point (executable view) */
     size_t code_size;
     uint32_t jmp_field[2];  /* offset from code of slot k's patchable rel32, 0 = none */
     uint32_t jmp_reset[2];  /* offset from code of where an unlinked slot k jumps */
+    uint32_t jmp_inline[2]; /* offset from code of slot k's in-code lookup, 0 = none */
 };
 
 enum {
@@ -70,6 +109,9 @@ void x64_backend_destroy(struct x64_backend *be);
 void x64_backend_flush(struct x64_backend *be);
 /* Bytes of code buffer in use. */
 size_t x64_backend_code_used(const struct x64_backend *be);
+
+/* Emits the shared in-code lookup; call once, before compiling. */
+void x64_backend_set_lookup(struct x64_backend *be, const struct x64_lookup_params *p);
 
 /* Compiles a finalised IR block. */
 int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_block_info *info);

@@ -337,6 +337,14 @@ size_t x64_jmp32(struct x64_asm *a)
     return field;
 }
 
+size_t x64_call32(struct x64_asm *a)
+{
+    x64_byte(a, 0xe8);
+    size_t field = a->len;
+    x64_u32(a, 0);
+    return field;
+}
+
 size_t x64_jcc32(struct x64_asm *a, enum x64_cc cc)
 {
     x64_byte(a, 0x0f);

@@ -100,6 +100,7 @@ void x64_cmov_rm(struct x64_asm *a, enum x64_cc cc, int dst, struct x64_mem m);
  * buffer). */
 size_t x64_jmp32(struct x64_asm *a);
 size_t x64_jcc32(struct x64_asm *a, enum x64_cc cc);
+size_t x64_call32(struct x64_asm *a);
 void x64_patch_rel32(struct x64_asm *a, size_t field, size_t target);
 void x64_call_abs(struct x64_asm *a, const void *fn);               /* via rax */
 void x64_call_r(struct x64_asm *a, int r);
