@@ -110,4 +110,8 @@ int xlat_block(struct cpu_exec *c, struct ir_block *ir, const uint8_t *code, uns
  * IR_NO_TEMP when it would need the lazy state at run time. */
 ir_temp xlat_cond_try(struct xlat_ctx *x, unsigned cond);
 
+/* DS, ES and SS are flat 4 GiB segments (outside 64-bit mode): blocks
+ * translated so are keyed with it and compute linear = offset. */
+bool xlat_flat_data(const struct cpu_exec *c);
+
 #endif
