@@ -112,7 +112,7 @@ static uint32_t bt_mode_key(const struct cpu_exec *c)
     bool m64 = (c->cpu.efer & X86_EFER_LMA) && (cs->attr & SEG_ATTR_L);
     unsigned code = m64 ? 2 : (pe && !vm && (cs->attr & SEG_ATTR_DB)) ? 1 : 0;
     unsigned stack = m64 ? 2 : (pe && !vm && (c->cpu.seg[S_SS].attr & SEG_ATTR_DB)) ? 1 : 0;
-    return code | stack << 2;
+    return code | stack << 2 | (xlat_flat_data(c) ? 16u : 0u);
 }
 
 /* Drops every translation (and its code) and the code-page watches. */

@@ -71,11 +71,36 @@ static ir_temp xlat_call_noflags(struct xlat_ctx *x, ir_helper_fn fn, const char
     return ir_call(x->ir, fn, name, nargs, a, b, c, d);
 }
 
+static bool seg_flat(const struct cpu_exec *c, int seg)
+{
+    const uint64_t g4 = 1ull << 32;
+    return c->cpu.seg[seg].base == 0 && c->seg_rlim1[seg] == g4 && c->seg_wlim1[seg] == g4;
+}
+
+bool xlat_flat_data(const struct cpu_exec *c)
+{
+    bool m64 = (c->cpu.efer & X86_EFER_LMA) && (c->cpu.seg[S_CS].attr & SEG_ATTR_L);
+    return !m64 && seg_flat(c, S_DS) && seg_flat(c, S_ES) && seg_flat(c, S_SS);
+}
+
 /* Segment base + offset with the limit/type check done inline on the fast
  * path; anything unusual goes to the soft MMU's full check. */
 ir_temp xlat_linear(struct xlat_ctx *x, int seg, ir_temp off, unsigned size, bool write)
 {
     struct ir_block *b = x->ir;
+    if (!x->mode64 && (seg == S_DS || seg == S_ES || seg == S_SS) && xlat_flat_data(x->c)) {
+        /* Flat 4 GiB DS, ES and SS (part of the block's mode key; a block
+         * ends after any load of them): the linear address is the offset,
+         * and only an access past 4 GiB goes to the full check (which
+         * faults). */
+        unsigned ok = ir_new_label(b);
+        ir_brcond(b, IR_LEU, off, ir_movi(b, (1ull << 32) - size), ok);
+        ir_temp s = ir_movi(b, (uint64_t)seg);
+        ir_temp how = ir_movi(b, size | (write ? 0x100u : 0));
+        xlat_call_noflags(x, (ir_helper_fn)helper_seg_linear, "helper_seg_linear", 3, s, off, how, IR_NO_TEMP);
+        ir_label(b, ok);
+        return off;
+    }
     ir_temp lin = ir_new_temp(b);
     unsigned slow = ir_new_label(b), done = ir_new_label(b);
     if (x->mode64) {

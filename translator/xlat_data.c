@@ -13,9 +13,11 @@ static bool xlat_mov(struct xlat_ctx *x)
         if (in->op[0].kind == X86_OPK_SEG) {
             ir_temp sel = xlat_op_read(x, 1);
             XLAT_HELPER(x, helper_load_seg, 2, ir_movi(b, in->op[0].reg), xlat_zext(x, 2, sel), IR_NO_TEMP, IR_NO_TEMP);
-            if (in->op[0].reg == S_SS || in->op[0].reg == S_CS) {
+            if (in->op[0].reg == S_SS || in->op[0].reg == S_CS || in->op[0].reg == S_DS ||
+                in->op[0].reg == S_ES) {
                 /* MOV SS blocks interrupts for one instruction: end the block so
-                 * the engine sees the shadow. */
+                 * the engine sees the shadow. DS, ES and SS are part of the
+                 * mode key (flat or not). */
                 xlat_exit_const(x, x->next_pc, 0);
             }
             return true;
@@ -145,8 +147,8 @@ static bool xlat_pushpop(struct xlat_ctx *x)
             ir_temp v = pop_at(x, ir_ldc(b, 8, OFF_REG(R_RSP)), os, &nsp);
             XLAT_HELPER(x, helper_load_seg, 2, ir_movi(b, op->reg), xlat_zext(x, 2, v), IR_NO_TEMP, IR_NO_TEMP);
             set_rsp(x, nsp);
-            if (op->reg == S_SS)
-                xlat_exit_const(x, x->next_pc, 0);
+            if (op->reg == S_SS || op->reg == S_DS || op->reg == S_ES)
+                xlat_exit_const(x, x->next_pc, 0); /* the shadow; the mode key */
             return true;
         }
         if (op->kind == X86_OPK_MEM) {
@@ -310,6 +312,8 @@ static bool xlat_far_load(struct xlat_ctx *x)
     ir_temp sel = ir_ld(b, 2, selin);
     XLAT_HELPER(x, helper_load_seg, 2, ir_movi(b, sreg), sel, IR_NO_TEMP, IR_NO_TEMP);
     xlat_reg_write(x, in->op[0].reg, os, false, off);
+    if (sreg == S_DS || sreg == S_ES || sreg == S_SS)
+        xlat_exit_const(x, x->next_pc, 0); /* part of the mode key */
     return true;
 }
 
