@@ -114,4 +114,8 @@ ir_temp xlat_cond_try(struct xlat_ctx *x, unsigned cond);
  * translated so are keyed with it and compute linear = offset. */
 bool xlat_flat_data(const struct cpu_exec *c);
 
+/* REP MOVS/STOS with helper_string's argument and result, faster for the
+ * common case (translator/bt_string.c). */
+uint64_t bt_string_rep(struct cpu_exec *c, uint64_t desc, uint64_t a1, uint64_t a2, uint64_t a3);
+
 #endif
