@@ -143,7 +143,7 @@ static bool bt_helper_chain_safe(const struct ir_block *ir, unsigned k)
         helper_seg_linear, helper_get_rflags, helper_cond, cpu_exec_cc_cond, helper_raise, helper_raise_err,
         helper_shift, helper_shxd, helper_mul1, helper_imul2, helper_div, helper_bcd,
         helper_bitscan, helper_bt, helper_cmpxchg, helper_cmpxchg8b, helper_pushf, helper_lahf,
-        helper_sahf, helper_string, helper_cpuid, helper_rdtsc, helper_rdtscp, helper_pause,
+        helper_sahf, helper_string, bt_string_rep, helper_cpuid, helper_rdtsc, helper_rdtscp, helper_pause,
         helper_enter, helper_bound, helper_x87, helper_fxsave, helper_ld_rmw, helper_check_cpl0,
         helper_in, helper_desc_test, helper_arpl, helper_smsw, helper_sxdt, helper_mov_from_cr,
         helper_mov_from_dr, helper_xgetbv,

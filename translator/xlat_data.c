@@ -279,7 +279,11 @@ static bool xlat_string(struct xlat_ctx *x)
     unsigned seg = in->seg_override >= 0 ? (unsigned)in->seg_override : S_DS;
     uint64_t desc = mn | (uint64_t)size << 8 | (uint64_t)rep << 12 |
                     (uint64_t)in->addrsize << 16 | (uint64_t)seg << 20;
-    ir_temp done = XLAT_HELPER(x, helper_string, 1, ir_movi(b, desc), IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP);
+    ir_temp done;
+    if (rep && (mn == X86_MOVS || mn == X86_STOS))
+        done = XLAT_HELPER(x, bt_string_rep, 1, ir_movi(b, desc), IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP);
+    else
+        done = XLAT_HELPER(x, helper_string, 1, ir_movi(b, desc), IR_NO_TEMP, IR_NO_TEMP, IR_NO_TEMP);
     if (rep) {
         unsigned finished = ir_new_label(b);
         ir_brcond(b, IR_NE, done, ir_movi(b, 0), finished);
