@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/acpi_loader.h"
 #include "hw/acpi_tables.h"
 #include "hw/chardev.h"
 #include "hw/debug_exit.h"
@@ -99,6 +100,14 @@ static int pc_pic_ack(void *opaque)
     return pic_intr_ack(opaque);
 }
 
+/* One description of the board's ACPI hardware, for direct boot and for
+ * firmware alike. */
+static const struct acpi_tables_config pc_acpi_config = {
+    .hpet = true,
+    .hpet_addr = HPET_DEFAULT_BASE,
+    .hpet_block_id = HPET_BLOCK_ID,
+};
+
 static int pc_fw_cfg_setup(struct machine *m, struct pc_board *b)
 {
     /* QEMU's convention: etc/e820 lists RAM only; firmware adds its own
@@ -123,6 +132,11 @@ static int pc_fw_cfg_setup(struct machine *m, struct pc_board *b)
         uint16_t port = 0x3f8;
         r |= fw_cfg_add_file(b->fw_cfg, "etc/sercon-port", &port, sizeof(port));
     }
+    /* With these SeaBIOS installs vx86's tables instead of building its own
+     * (and moves the PM block to 0x600, where the FADT puts it). */
+    char acpi_err[128];
+    if (acpi_loader_add_fw_cfg(b->fw_cfg, &pc_acpi_config, acpi_err, sizeof(acpi_err)) < 0)
+        r = -1;
     return r ? -1 : 0;
 }
 
@@ -141,13 +155,8 @@ static int pc_load_kernel(struct machine *m, struct pc_board *b, char *err, size
     /* Firmware-less Linux finds the APICs and the S5 power-off through
      * tables vx86 writes into the BIOS area. */
     uint64_t rsdp = 0;
-    const struct acpi_tables_config acpi = {
-        .hpet = true,
-        .hpet_addr = HPET_DEFAULT_BASE,
-        .hpet_block_id = HPET_BLOCK_ID,
-    };
     if (acpi_tables_build(m, PC_ACPI_TABLES_GPA, PC_ACPI_TABLES_END - PC_ACPI_TABLES_GPA,
-                          PC_ACPI_RSDP_GPA, &acpi, &rsdp, err, err_len) < 0)
+                          PC_ACPI_RSDP_GPA, &pc_acpi_config, &rsdp, err, err_len) < 0)
         return -1;
     if (linux_boot_load(m, c->kernel_path, c->initrd_path, c->cmdline, err, err_len) < 0)
         return -1;
