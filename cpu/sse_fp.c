@@ -65,16 +65,6 @@ struct sfp_val sfp_unpack(const struct sfp *f, bool dbl, uint64_t a)
     return v;
 }
 
-static bool round_up(unsigned rc, bool sign, bool lsb, uint64_t rem, uint64_t half)
-{
-    switch (rc) {
-    case SFP_RN: return rem > half || (rem == half && lsb);
-    case SFP_RD: return sign && rem;
-    case SFP_RU: return !sign && rem;
-    default: return false;
-    }
-}
-
 uint64_t sfp_roundpack(struct sfp *f, bool dbl, bool sign, int exp, uint64_t sig)
 {
     int fb = sfp_fbits(dbl), sh = 62 - fb, emax = dbl ? 0x7ff : 0xff;

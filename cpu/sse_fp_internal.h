@@ -67,4 +67,16 @@ enum sse_result sfp_finish(struct sse_ctx *s, const struct sfp *f, const union s
  * none of them. */
 enum sse_result sse_fpcvt_exec(struct sse_ctx *s);
 
+/* Whether a result truncated to lsb with remainder rem (half = the
+ * remainder of exactly one half ulp) rounds away from zero under rc. */
+static inline bool round_up(unsigned rc, bool sign, bool lsb, uint64_t rem, uint64_t half)
+{
+    switch (rc) {
+    case SFP_RN: return rem > half || (rem == half && lsb);
+    case SFP_RD: return sign && rem;
+    case SFP_RU: return !sign && rem;
+    default: return false;
+    }
+}
+
 #endif

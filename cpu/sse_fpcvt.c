@@ -3,16 +3,6 @@
  * (called from sse_fp_exec). */
 #include "cpu/sse_fp_internal.h"
 
-static bool round_up(unsigned rc, bool sign, bool lsb, uint64_t rem, uint64_t half)
-{
-    switch (rc) {
-    case SFP_RN: return rem > half || (rem == half && lsb);
-    case SFP_RD: return sign && rem;
-    case SFP_RU: return !sign && rem;
-    default: return false;
-    }
-}
-
 /* The magnitude of a finite value rounded to an integer by rc; *inexact
  * says whether bits were dropped. *big says it is 2^64 or more (the
  * magnitude is then meaningless). */

@@ -322,11 +322,11 @@ bool xlat_sse_inline(struct xlat_ctx *x)
     case SI_MOV:
         r = s;
         break;
-    case SI_MOVQ_Z:
+    case SI_MOVQ_Z: case SI_MOVD_TO:   /* the low lane, the rest zeroed */
         r.lo = s.lo;
         r.hi = ir_movi(b, 0);
         break;
-    case SI_MOVQ_ST:
+    case SI_MOVQ_ST: case SI_MOVD_FROM: /* the low lane out */
         r.lo = s.lo;
         break;
     case SI_MOVSD:
@@ -336,13 +336,6 @@ bool xlat_sse_inline(struct xlat_ctx *x)
     case SI_MOVSD_ST:
         r.lo = s.lo;
         r.hi = dst_mem ? NONE : d.hi;
-        break;
-    case SI_MOVD_TO:
-        r.lo = s.lo;
-        r.hi = ir_movi(b, 0);
-        break;
-    case SI_MOVD_FROM:
-        r.lo = s.lo;
         break;
     case SI_XOR: case SI_OR: case SI_AND: {
         enum ir_op op = f.op == SI_XOR ? IR_XOR : f.op == SI_OR ? IR_OR : IR_AND;

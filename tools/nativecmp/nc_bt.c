@@ -16,6 +16,7 @@
 #include "hw/machine.h"
 #include "tools/nativecmp/nc_bt.h"
 #include "translator/bt.h"
+#include "nc_bytes.h"
 
 /* Guest-physical layout. The first K_PAGES pages are the ring-0 world,
  * mapped supervisor-only at KLIN32 (32-bit cases) or KLIN64 (64-bit): far
@@ -95,30 +96,6 @@ struct nc_bt {
     bool wd_fired;
 };
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 static void nc_bt_port(void *opaque, uint64_t offset, uint8_t *data, unsigned len, bool is_write)
 {
     struct nc_bt *b = opaque;
@@ -146,23 +123,23 @@ static void build_world(struct nc_bt *b)
     /* GDT: flat ring-0 and ring-3 code (32 and 64-bit) and data, the TSSs
      * (busy: they are loaded). */
     uint8_t *g = r + KP_GDT;
-    put64(g + SEL_KCODE32, desc(0, 0xfffff, 0x9b, 0xc));
-    put64(g + SEL_KDATA, desc(0, 0xfffff, 0x93, 0xc));
-    put64(g + (SEL_UCODE32 & ~3u), desc(0, 0xfffff, 0xfb, 0xc));
-    put64(g + (SEL_UDATA & ~3u), desc(0, 0xfffff, 0xf3, 0xc));
-    put64(g + SEL_KCODE64, desc(0, 0xfffff, 0x9b, 0xa));
-    put64(g + (SEL_UCODE64 & ~3u), desc(0, 0xfffff, 0xfb, 0xa));
-    put64(g + SEL_TSS32, desc(KLIN32 + KP_TSS32, 0x67, 0x8b, 0));
-    put64(g + SEL_TSS64, desc(KLIN64 + KP_TSS64, 0x67, 0x8b, 0));
-    put64(g + SEL_TSS64 + 8, KLIN64 >> 32);
+    nc_put64(g + SEL_KCODE32, desc(0, 0xfffff, 0x9b, 0xc));
+    nc_put64(g + SEL_KDATA, desc(0, 0xfffff, 0x93, 0xc));
+    nc_put64(g + (SEL_UCODE32 & ~3u), desc(0, 0xfffff, 0xfb, 0xc));
+    nc_put64(g + (SEL_UDATA & ~3u), desc(0, 0xfffff, 0xf3, 0xc));
+    nc_put64(g + SEL_KCODE64, desc(0, 0xfffff, 0x9b, 0xa));
+    nc_put64(g + (SEL_UCODE64 & ~3u), desc(0, 0xfffff, 0xfb, 0xa));
+    nc_put64(g + SEL_TSS32, desc(KLIN32 + KP_TSS32, 0x67, 0x8b, 0));
+    nc_put64(g + SEL_TSS64, desc(KLIN64 + KP_TSS64, 0x67, 0x8b, 0));
+    nc_put64(g + SEL_TSS64 + 8, KLIN64 >> 32);
 
     /* TSSs: the ring-0 stack, and an I/O bitmap offset past the limit (no
      * port is permitted at CPL 3). */
-    put32(r + KP_TSS32 + 4, (uint32_t)(KLIN32 + KP_STACK_TOP));
-    put32(r + KP_TSS32 + 8, SEL_KDATA);
-    put32(r + KP_TSS32 + 0x64, 0x68u << 16);
-    put64(r + KP_TSS64 + 4, KLIN64 + KP_STACK_TOP);
-    put32(r + KP_TSS64 + 0x64, 0x68u << 16);
+    nc_put32(r + KP_TSS32 + 4, (uint32_t)(KLIN32 + KP_STACK_TOP));
+    nc_put32(r + KP_TSS32 + 8, SEL_KDATA);
+    nc_put32(r + KP_TSS32 + 0x64, 0x68u << 16);
+    nc_put64(r + KP_TSS64 + 4, KLIN64 + KP_STACK_TOP);
+    nc_put32(r + KP_TSS64 + 0x64, 0x68u << 16);
 
     /* Stubs: out v, al; hlt; jmp to the hlt. The same bytes in both modes. */
     for (unsigned v = 0; v < 256; v++) {
@@ -180,28 +157,28 @@ static void build_world(struct nc_bt *b)
         uint32_t attr = 0x8000u | dpl << 13 | 0xeu << 8;
         uint64_t o32 = KLIN32 + KP_STUBS + v * 8, o64 = KLIN64 + KP_STUBS + v * 8;
         uint8_t *e32 = r + KP_IDT32 + v * 8, *e64 = r + KP_IDT64 + v * 16;
-        put32(e32, (uint32_t)(SEL_KCODE32 << 16 | (o32 & 0xffff)));
-        put32(e32 + 4, (uint32_t)(o32 & 0xffff0000u) | attr);
-        put32(e64, (uint32_t)(SEL_KCODE64 << 16 | (o64 & 0xffff)));
-        put32(e64 + 4, (uint32_t)(o64 & 0xffff0000u) | attr);
-        put32(e64 + 8, (uint32_t)(o64 >> 32));
-        put32(e64 + 12, 0);
+        nc_put32(e32, (uint32_t)(SEL_KCODE32 << 16 | (o32 & 0xffff)));
+        nc_put32(e32 + 4, (uint32_t)(o32 & 0xffff0000u) | attr);
+        nc_put32(e64, (uint32_t)(SEL_KCODE64 << 16 | (o64 & 0xffff)));
+        nc_put32(e64 + 4, (uint32_t)(o64 & 0xffff0000u) | attr);
+        nc_put32(e64 + 8, (uint32_t)(o64 >> 32));
+        nc_put32(e64 + 12, 0);
     }
 
     /* Page tables shared by PAE and 4-level paging below the PDPT level. */
     const uint64_t upper = PTE_P | PTE_RW | PTE_US | PTE_A;
-    put64(r + KP_PDPT_PAE + 0 * 8, KP_PD0 | PTE_P);
-    put64(r + KP_PDPT_PAE + 3 * 8, KP_PD3 | PTE_P);
-    put64(r + KP_PML4 + 0 * 8, KP_PDPT_LO | upper);
-    put64(r + KP_PML4 + 511 * 8, KP_PDPT_HI | PTE_P | PTE_RW | PTE_A);
-    put64(r + KP_PDPT_LO + 0 * 8, KP_PD0 | upper);
-    put64(r + KP_PDPT_HI + 511 * 8, KP_PD3 | PTE_P | PTE_RW | PTE_A);
-    put64(r + KP_PD0 + (NC_DATA_BASE >> 21) * 8, KP_PT_DATA | upper);
-    put64(r + KP_PD0 + (NC_CODE_BASE >> 21) * 8, KP_PT_CODE | upper);
-    put64(r + KP_PD3 + 511 * 8, KP_PT_K | PTE_P | PTE_RW | PTE_A);
+    nc_put64(r + KP_PDPT_PAE + 0 * 8, KP_PD0 | PTE_P);
+    nc_put64(r + KP_PDPT_PAE + 3 * 8, KP_PD3 | PTE_P);
+    nc_put64(r + KP_PML4 + 0 * 8, KP_PDPT_LO | upper);
+    nc_put64(r + KP_PML4 + 511 * 8, KP_PDPT_HI | PTE_P | PTE_RW | PTE_A);
+    nc_put64(r + KP_PDPT_LO + 0 * 8, KP_PD0 | upper);
+    nc_put64(r + KP_PDPT_HI + 511 * 8, KP_PD3 | PTE_P | PTE_RW | PTE_A);
+    nc_put64(r + KP_PD0 + (NC_DATA_BASE >> 21) * 8, KP_PT_DATA | upper);
+    nc_put64(r + KP_PD0 + (NC_CODE_BASE >> 21) * 8, KP_PT_CODE | upper);
+    nc_put64(r + KP_PD3 + 511 * 8, KP_PT_K | PTE_P | PTE_RW | PTE_A);
     for (unsigned i = 0; i < K_PAGES; i++)
-        put64(r + KP_PT_K + (0x100 + i) * 8, (uint64_t)i * 0x1000 | PTE_P | PTE_RW | PTE_A | PTE_D);
-    put64(r + KP_PT_DATA + ((NC_DATA_BASE >> 12) & 511) * 8,
+        nc_put64(r + KP_PT_K + (0x100 + i) * 8, (uint64_t)i * 0x1000 | PTE_P | PTE_RW | PTE_A | PTE_D);
+    nc_put64(r + KP_PT_DATA + ((NC_DATA_BASE >> 12) & 511) * 8,
           P_DATA | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_NX);
 }
 
@@ -322,7 +299,7 @@ static int nc_bt_run(void *opaque, const struct nc_case *c, struct nc_state *out
     memset(code + len, 0, 0x1000 - len);
     code[len] = 0x0f; /* UD2: the end of the case */
     code[len + 1] = 0x0b;
-    put64(b->ram + KP_PT_CODE + ((NC_CODE_BASE >> 12) & 511) * 8, code_phys | PTE_P | PTE_US | PTE_A);
+    nc_put64(b->ram + KP_PT_CODE + ((NC_CODE_BASE >> 12) & 511) * 8, code_phys | PTE_P | PTE_US | PTE_A);
     memcpy(b->ram + P_DATA, c->data, NC_DATA_SIZE);
 
     struct x86_cpu cpu = m64 ? b->tmpl64 : b->tmpl32;
@@ -387,7 +364,7 @@ static int nc_bt_run(void *opaque, const struct nc_case *c, struct nc_state *out
     const uint8_t *f = b->ram + (sp - klin);
     uint64_t fr[6];
     for (unsigned i = 0; i < nslots; i++)
-        fr[i] = m64 ? get64(f + i * 8) : get32(f + i * 4);
+        fr[i] = m64 ? nc_get64(f + i * 8) : nc_get32(f + i * 4);
     unsigned k = 0;
     uint32_t err = vector_has_error_code(v) ? (uint32_t)fr[k++] : 0;
     uint64_t rip = fr[k], cs = fr[k + 1] & 0xffff, rflags = fr[k + 2], rsp = fr[k + 3];

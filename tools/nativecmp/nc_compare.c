@@ -6,6 +6,7 @@
 
 #include "tools/nativecmp/nc_compare.h"
 #include "tools/nativecmp/nc_gen.h"
+#include "nc_bytes.h"
 
 static const char *const reg_names64[NC_NR_GPRS] = {
     "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -41,33 +42,12 @@ uint64_t nc_compared_flags(const struct nc_case *c, unsigned opts)
     return m;
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
 /* The compared fields of two FXSAVE images (see nc_case.h): bit 0 control
  * and status (FCW FSW FTW MXCSR), bits 1-8 ST0-7, bits 9-24 XMM0-15. */
 static uint32_t fx_diff(const uint8_t *a, const uint8_t *b)
 {
     uint32_t d = 0;
-    if (memcmp(a, b, 5) != 0 || get32(a + NC_FX_MXCSR) != get32(b + NC_FX_MXCSR))
+    if (memcmp(a, b, 5) != 0 || nc_get32(a + NC_FX_MXCSR) != nc_get32(b + NC_FX_MXCSR))
         d |= 1;
     for (int i = 0; i < 8; i++)
         if (memcmp(a + NC_FX_ST + 16 * i, b + NC_FX_ST + 16 * i, 10) != 0)
@@ -155,21 +135,21 @@ static void disassemble(FILE *f, const struct nc_case *c)
 
 static void fx_print_ctl(FILE *f, const char *indent, const uint8_t *fx)
 {
-    uint16_t fsw = get16(fx + NC_FX_FSW);
-    fprintf(f, "%sfcw %04x fsw %04x (top %u) ftw %02x mxcsr %08x\n", indent, get16(fx + NC_FX_FCW), fsw,
-            (fsw >> 11) & 7, fx[NC_FX_FTW], get32(fx + NC_FX_MXCSR));
+    uint16_t fsw = nc_get16(fx + NC_FX_FSW);
+    fprintf(f, "%sfcw %04x fsw %04x (top %u) ftw %02x mxcsr %08x\n", indent, nc_get16(fx + NC_FX_FCW), fsw,
+            (fsw >> 11) & 7, fx[NC_FX_FTW], nc_get32(fx + NC_FX_MXCSR));
 }
 
 static void fx_print_st(const uint8_t *fx, int i, char *buf, size_t len)
 {
     const uint8_t *p = fx + NC_FX_ST + 16 * i;
-    snprintf(buf, len, "%04x:%016" PRIx64, get16(p + 8), get64(p));
+    snprintf(buf, len, "%04x:%016" PRIx64, nc_get16(p + 8), nc_get64(p));
 }
 
 static void fx_print_xmm(const uint8_t *fx, int i, char *buf, size_t len)
 {
     const uint8_t *p = fx + NC_FX_XMM + 16 * i;
-    snprintf(buf, len, "%016" PRIx64 "_%016" PRIx64, get64(p + 8), get64(p));
+    snprintf(buf, len, "%016" PRIx64 "_%016" PRIx64, nc_get64(p + 8), nc_get64(p));
 }
 
 /* Every compared field of one image (case and replay output). */
