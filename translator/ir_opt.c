@@ -131,6 +131,92 @@ static void ir_const_fold(struct ir_block *b)
     }
 }
 
+static enum ir_cond ir_cond_invert(enum ir_cond c)
+{
+    switch (c) {
+    case IR_EQ: return IR_NE;
+    case IR_NE: return IR_EQ;
+    case IR_LTU: return IR_GEU;
+    case IR_GEU: return IR_LTU;
+    case IR_LEU: return IR_GTU;
+    case IR_GTU: return IR_LEU;
+    case IR_LT: return IR_GE;
+    case IR_GE: return IR_LT;
+    case IR_LE: return IR_GT;
+    case IR_GT: return IR_LE;
+    case IR_TSTZ: return IR_TSTNZ;
+    default: return IR_TSTZ;
+    }
+}
+
+/* Conditions as the translator builds them (0/1 temps compared with 0,
+ * inverted with XOR 1, ZF of an AND) become one compare-and-branch:
+ *   xor (setcc c a b) 1       -> setcc !c a b
+ *   brcond eq/ne (setcc c a b) 0 -> brcond !c/c a b (setcc likewise)
+ *   brcond eq/ne (and a b) 0  -> brcond tstz/tstnz a b (setcc likewise)
+ * Only temps defined once are looked through, and only in blocks whose
+ * branches all go forward (all the translator makes), so such a temp has
+ * the same value at every use after its definition. */
+static void ir_fuse_conditions(struct ir_block *b)
+{
+    static int32_t def[IR_MAX_TEMPS];
+    static uint8_t ndef[IR_MAX_TEMPS];
+    static int32_t label_at[IR_MAX_LABELS];
+    for (unsigned l = 0; l < IR_MAX_LABELS; l++)
+        label_at[l] = -1;
+    for (unsigned k = 0; k < b->count; k++)
+        if (b->insns[k].op == IR_LABEL && b->insns[k].imm >= 0 && b->insns[k].imm < IR_MAX_LABELS)
+            label_at[b->insns[k].imm] = (int32_t)k;
+    for (unsigned k = 0; k < b->count; k++) {
+        const struct ir_insn *i = &b->insns[k];
+        if ((i->op == IR_BR || i->op == IR_BRCOND) &&
+            (i->imm < 0 || i->imm >= IR_MAX_LABELS || label_at[i->imm] <= (int32_t)k))
+            return; /* a backward (or unresolved) branch */
+    }
+    memset(ndef, 0, b->ntemps);
+    for (unsigned k = 0; k < b->count; k++) {
+        const struct ir_insn *i = &b->insns[k];
+        if (i->d != IR_NO_TEMP && i->op != IR_STC && i->op != IR_ST && i->op != IR_NOP) {
+            if (ndef[i->d] < 2)
+                ndef[i->d]++;
+            def[i->d] = (int32_t)k;
+        }
+    }
+#define ONE_DEF(t) ((t) != IR_NO_TEMP && ndef[t] == 1)
+#define IS_CONST(t, v) (ONE_DEF(t) && b->insns[def[t]].op == IR_MOVI && (uint64_t)b->insns[def[t]].imm == (v))
+    for (unsigned k = 0; k < b->count; k++) {
+        struct ir_insn *i = &b->insns[k];
+        if (i->op == IR_XOR && ONE_DEF(i->a) && IS_CONST(i->b, 1)) {
+            const struct ir_insn *s = &b->insns[def[i->a]];
+            if (s->op == IR_SETCC && (s->a == IR_NO_TEMP || ONE_DEF(s->a)) && ONE_DEF(s->b)) {
+                i->op = IR_SETCC;
+                i->cond = (uint8_t)ir_cond_invert((enum ir_cond)s->cond);
+                i->a = s->a;
+                i->b = s->b;
+            }
+            continue;
+        }
+        if ((i->op != IR_BRCOND && i->op != IR_SETCC) || (i->cond != IR_EQ && i->cond != IR_NE) ||
+            !ONE_DEF(i->a) || !IS_CONST(i->b, 0))
+            continue;
+        const struct ir_insn *s = &b->insns[def[i->a]];
+        if (!ONE_DEF(s->a) || !ONE_DEF(s->b))
+            continue;
+        bool eq = i->cond == IR_EQ;
+        if (s->op == IR_SETCC) {
+            i->cond = (uint8_t)(eq ? ir_cond_invert((enum ir_cond)s->cond) : (enum ir_cond)s->cond);
+        } else if (s->op == IR_AND) {
+            i->cond = (uint8_t)(eq ? IR_TSTZ : IR_TSTNZ);
+        } else {
+            continue;
+        }
+        i->a = s->a;
+        i->b = s->b;
+    }
+#undef ONE_DEF
+#undef IS_CONST
+}
+
 /* Is insn i a store of `size` bytes to the state field at `offset`? */
 static bool ir_stores_field(const struct ir_insn *i, int64_t offset, unsigned size)
 {
@@ -310,6 +396,7 @@ void ir_optimize(struct ir_block *b)
 {
     ir_forward_loads(b);
     ir_const_fold(b);
+    ir_fuse_conditions(b);
     ir_dead_rip_stores(b);
     ir_dead_field_stores(b);
     ir_dead_code(b);
