@@ -97,6 +97,14 @@ struct x64_backend {
     struct slow_path slow[IR_MAX_INSNS];
     unsigned nslow;
     bool has_chain_exit[3]; /* slots 0, 1 and indirect (-1) through the lookup */
+    /* Self-modifying code can only be noticed after a guest store or a
+     * helper call (they are what write guest memory): an instruction
+     * boundary checks c->tb_invalidated only when one may have run since
+     * the last check on some path to it. smc_at[k]: a branch to the label
+     * at insn k carries one. */
+    bool smc_pending;
+    bool smc_always;
+    bool smc_at[IR_MAX_INSNS];
 };
 
 static size_t x64_off_tlb(void)
@@ -1033,11 +1041,12 @@ static void add_slow(struct x64_backend *be, enum slow_kind kind, unsigned k, si
 static void emit_stc(struct x64_backend *be, const struct ir_insn *i, unsigned k)
 {
     struct x64_asm *as = &be->as;
-    if (i->cond == 1) {
+    if (i->cond == 1 && (be->smc_pending || be->smc_always)) {
         /* An instruction boundary: stop here if this block's code was
          * overwritten (see ir_interp.c). */
         x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, tb_invalidated)), 0);
         add_slow(be, SLOW_SMC, k, x64_jcc32(as, X64_CC_NE), 0);
+        be->smc_pending = false;
     }
     unsigned size = i->size == 1 || i->size == 2 || i->size == 4 ? i->size : 8;
     int32_t imm;
@@ -1185,6 +1194,34 @@ static void emit_exit(struct x64_backend *be, int slot, const struct x64_block_i
     }
     x64_mov_ri(as, X64_RAX, (uint64_t)(int64_t)slot);
     add_fixup(be, x64_jmp32(as), label_block_exit(be));
+}
+
+/* Tracks smc_pending through insn k (before it is emitted). */
+static void smc_track(struct x64_backend *be, unsigned k)
+{
+    const struct ir_insn *i = &be->ir->insns[k];
+    switch ((enum ir_op)i->op) {
+    case IR_ST:
+        be->smc_pending = true;
+        break;
+    case IR_CALL:
+        /* the segment check computes or faults, it writes nothing */
+        if (i->fn != (ir_helper_fn)helper_seg_linear)
+            be->smc_pending = true;
+        break;
+    case IR_LABEL:
+        be->smc_pending |= be->smc_at[k];
+        break;
+    case IR_BR:
+    case IR_BRCOND:
+        if (i->imm >= 0 && (size_t)i->imm < be->ir->count)
+            be->smc_at[i->imm] |= be->smc_pending;
+        else
+            be->smc_pending = true;
+        break;
+    default:
+        break;
+    }
 }
 
 static void emit_insn(struct x64_backend *be, unsigned k, const struct x64_block_info *info)
@@ -1476,6 +1513,14 @@ int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_bl
     be->nfixups = 0;
     be->nslow = 0;
     be->has_chain_exit[0] = be->has_chain_exit[1] = be->has_chain_exit[2] = false;
+    be->smc_pending = false;
+    memset(be->smc_at, 0, n * sizeof(be->smc_at[0]));
+    /* The tracking follows forward branches only (all the translator
+     * makes); with a backward one every boundary checks. */
+    be->smc_always = false;
+    for (unsigned k = 0; k < n; k++)
+        if ((ir->insns[k].op == IR_BR || ir->insns[k].op == IR_BRCOND) && ir->insns[k].imm <= (int64_t)k)
+            be->smc_always = true;
     for (int r = 0; r < 16; r++)
         be->owner[r] = -1;
 
@@ -1491,7 +1536,13 @@ int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_bl
             if (r >= 0)
                 be->owner[r] = t;
         }
+        if (ir->insns[k].op == IR_LABEL || ir->insns[k].op == IR_CALL)
+            smc_track(be, k);      /* in effect from the label / after the call */
         emit_insn(be, k, info);
+        if (ir->insns[k].op != IR_LABEL && ir->insns[k].op != IR_CALL)
+            smc_track(be, k);
+        if (ir->insns[k].op == IR_BR || ir->insns[k].op == IR_EXIT)
+            be->smc_pending = false; /* nothing falls through */
         if (as->len > as->cap)
             return X64_COMPILE_FULL;
     }
