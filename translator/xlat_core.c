@@ -93,6 +93,11 @@ ir_temp xlat_linear(struct xlat_ctx *x, int seg, ir_temp off, unsigned size, boo
          * ends after any load of them): the linear address is the offset,
          * and only an access past 4 GiB goes to the full check (which
          * faults). */
+        /* a byte at an offset just zero-extended from 32 bits or less
+         * always fits */
+        const struct ir_insn *last = b->count ? &b->insns[b->count - 1] : NULL;
+        if (size == 1 && last && last->op == IR_ZEXT && last->d == off && last->size <= 4)
+            return off;
         unsigned ok = ir_new_label(b);
         ir_brcond(b, IR_LEU, off, ir_movi(b, (1ull << 32) - size), ok);
         ir_temp s = ir_movi(b, (uint64_t)seg);
