@@ -112,7 +112,8 @@ static uint32_t bt_mode_key(const struct cpu_exec *c)
     bool m64 = (c->cpu.efer & X86_EFER_LMA) && (cs->attr & SEG_ATTR_L);
     unsigned code = m64 ? 2 : (pe && !vm && (cs->attr & SEG_ATTR_DB)) ? 1 : 0;
     unsigned stack = m64 ? 2 : (pe && !vm && (c->cpu.seg[S_SS].attr & SEG_ATTR_DB)) ? 1 : 0;
-    return code | stack << 2 | (xlat_flat_data(c) ? 16u : 0u);
+    /* CPL 3 or not selects the TLB, which compiled code then knows */
+    return code | stack << 2 | (xlat_flat_data(c) ? 16u : 0u) | (c->cpl == 3 ? 32u : 0u);
 }
 
 /* Drops every translation (and its code) and the code-page watches. */
@@ -306,6 +307,8 @@ static bool bt_compile(struct bt_engine *e, struct tb *t)
     struct x64_block_info info = { .tag = t, .lookup = bt_jit_lookup };
     info.inline_lookup = !log_enabled(LOG_EXEC);
     info.ctx = x64_jc_ctx(t->cs_base, t->mode);
+    info.tlb_cpl_known = true;
+    info.tlb_user = (t->mode & 32) != 0;
     info.lookup_indirect = bt_chain_analyse(&t->ir, info.chainable);
     int r = x64_compile(e->jit, &t->ir, &info);
     if (r == X64_COMPILE_FULL)

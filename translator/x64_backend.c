@@ -79,6 +79,11 @@ struct x64_backend {
      * would still be in flight (a failed store-to-load forward). */
     bool widen[IR_MAX_INSNS];
     bool has_mem;                  /* the block has LD/ST: keep the TLB selector */
+    /* The TLB table known when compiling (the CPL is part of the block's
+     * key): its offset in bytes is folded into every probe, and there is
+     * no selector to keep. */
+    bool tlb_static;
+    int32_t tlb_static_off;
     /* Bytes of a temp that may be nonzero (1, 2, 4, 8): a ZEXT to at least
      * that is a copy. Known for single-definition temps only. */
     uint8_t zw[IR_MAX_TEMPS];
@@ -1079,9 +1084,9 @@ static void emit_stc(struct x64_backend *be, const struct ir_insn *i, unsigned k
  * the entry is 40 bytes, see tlb_mem), compares its tag with the page of
  * the access's last byte and branches to the slow path on a mismatch; on a
  * hit leaves the addend in rdx. lin is in register ra (not rax/rdx). */
-static struct x64_mem tlb_mem(size_t field)
+static struct x64_mem tlb_mem(const struct x64_backend *be, size_t field)
 {
-    size_t base = x64_off_tlb() + field;
+    size_t base = x64_off_tlb() + field + (be->tlb_static ? (size_t)be->tlb_static_off : 0);
     if (sizeof(struct tlb_entry) == 40)
         return x64_mem_bisd(X64_RBX, X64_RAX, 8, (int32_t)base);
     return x64_mem_bisd(X64_RBX, X64_RAX, 1, (int32_t)base);
@@ -1094,6 +1099,8 @@ static struct x64_mem tlb_mem(size_t field)
 static void emit_tlb_select(struct x64_backend *be)
 {
     struct x64_asm *as = &be->as;
+    if (be->tlb_static)
+        return;
     int32_t unit = sizeof(struct tlb_entry) == 40 ? 8 : 1;
     x64_alu_rr(as, X64_XOR, 4, X64_RAX, X64_RAX);
     x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, cpl)), 3);
@@ -1112,15 +1119,16 @@ static size_t emit_tlb_probe(struct x64_backend *be, int ra, unsigned size, bool
         x64_lea(as, X64_RAX, x64_mem_bisd(X64_RAX, X64_RAX, 4, 0));
     else
         x64_imul_rri(as, X64_RAX, X64_RAX, (int32_t)sizeof(struct tlb_entry));
-    x64_alu_rm(as, X64_ADD, 8, X64_RAX, save_mem(TLB_SEL_REG));
+    if (!be->tlb_static)
+        x64_alu_rm(as, X64_ADD, 8, X64_RAX, save_mem(TLB_SEL_REG));
     /* The tag of the entry names the page of lin; it equals the page of the
      * last byte only when the access stays within that page. */
     x64_lea(as, X64_RDX, x64_mem_bd(ra, (int32_t)size - 1));
     x64_alu_ri(as, X64_AND, 8, X64_RDX, (int32_t)TLB_PAGE_MASK);
     x64_alu_rm(as, X64_CMP, 8, X64_RDX,
-               tlb_mem(write ? offsetof(struct tlb_entry, tag_write) : offsetof(struct tlb_entry, tag_read)));
+               tlb_mem(be, write ? offsetof(struct tlb_entry, tag_write) : offsetof(struct tlb_entry, tag_read)));
     size_t field = x64_jcc32(as, X64_CC_NE);
-    x64_load(as, 8, X64_RDX, tlb_mem(offsetof(struct tlb_entry, addend)));
+    x64_load(as, 8, X64_RDX, tlb_mem(be, offsetof(struct tlb_entry, addend)));
     return field;
 }
 
@@ -1515,6 +1523,8 @@ int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_bl
     be->has_chain_exit[0] = be->has_chain_exit[1] = be->has_chain_exit[2] = false;
     be->smc_pending = false;
     memset(be->smc_at, 0, n * sizeof(be->smc_at[0]));
+    be->tlb_static = info->tlb_cpl_known;
+    be->tlb_static_off = info->tlb_user ? (int32_t)(TLB_SIZE * sizeof(struct tlb_entry)) : 0;
     /* The tracking follows forward branches only (all the translator
      * makes); with a backward one every boundary checks. */
     be->smc_always = false;

@@ -88,6 +88,8 @@ struct x64_block_info {
     bool lookup_indirect;   /* exits through slot -1 may continue through lookup too */
     bool inline_lookup;     /* chain exits probe the in-code cache first */
     uint64_t ctx;           /* x64_jc_ctx of the block (the next block's, too) */
+    bool tlb_cpl_known;     /* the block only runs at one CPL class: */
+    bool tlb_user;          /* c->tlb[1] (CPL 3) or c->tlb[0] */
     /* out */
     const void *code;       /* entry point (executable view) */
     size_t code_size;
