@@ -15,7 +15,10 @@ struct machine;
 /* Software TLB: direct-mapped, one table per privilege class (supervisor,
  * user). A tag is the page-aligned linear address, or TLB_INVALID; flag bits
  * in the low bits of a tag send that kind of access to the slow path. */
-#define TLB_BITS 8
+/* 4096 entries per privilege class: Linux's kernel and user working sets
+ * alias badly in fewer (26M refills against 0.7M over the amd64 guest's
+ * benchmark commands, against 8.8M with 1024). */
+#define TLB_BITS 12
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_PAGE_MASK (~(uint64_t)0xfff)
 #define TLB_INVALID ((uint64_t)-1)
@@ -82,6 +85,12 @@ struct cpu_exec {
     uint64_t seg_wlim1[X86_NR_SEGS];
 
     struct tlb_entry tlb[TLB_MMU_MODES][TLB_SIZE];
+    /* The slots filled since the last flush, so flushes (every CR3 write,
+     * INVLPG, new code pages) visit those instead of the whole table.
+     * tlb_used_ok false (as zeroed) or a full list: visit every slot. */
+    uint16_t tlb_used[TLB_MMU_MODES][TLB_SIZE];
+    unsigned tlb_used_count[TLB_MMU_MODES];
+    bool tlb_used_ok[TLB_MMU_MODES];
 
     /* A guest fault raised anywhere in a block or helper longjmps here; the
      * engine loop then delivers it. */

@@ -64,6 +64,14 @@ static void tlb_fill(struct cpu_exec *c, int mode, uint64_t linear, const struct
 {
     struct physmem *pm = &c->m->mem;
     struct tlb_entry *e = tlb_slot(c, mode, linear);
+    if (e->tag_read == TLB_INVALID && c->tlb_used_ok[mode]) {
+        /* A slot cleared alone and filled again is listed twice; when the
+         * list fills up, flushes go back to visiting every slot. */
+        if (c->tlb_used_count[mode] < TLB_SIZE)
+            c->tlb_used[mode][c->tlb_used_count[mode]++] = (uint16_t)((linear >> 12) & (TLB_SIZE - 1));
+        else
+            c->tlb_used_ok[mode] = false;
+    }
     uint64_t page = linear & TLB_PAGE_MASK;
     uint64_t phys_page = w->r.phys & TLB_PAGE_MASK;
     uint8_t *host = physmem_host_ptr(pm, phys_page, MMU_PAGE_SIZE);
@@ -298,19 +306,88 @@ void mmu_probe_write(struct cpu_exec *c, uint64_t linear, unsigned size)
     }
 }
 
+/* Calls fn on every slot of mode that may hold a translation; keep says
+ * whether the slot stays listed. Rebuilds the list as it goes. */
+static void tlb_visit(struct cpu_exec *c, int mode, bool (*fn)(struct tlb_entry *e, uint64_t arg),
+                      uint64_t arg)
+{
+    unsigned kept = 0;
+    if (c->tlb_used_ok[mode]) {
+        unsigned n = c->tlb_used_count[mode];
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = c->tlb_used[mode][k];
+            struct tlb_entry *e = &c->tlb[mode][i];
+            if (e->tag_read != TLB_INVALID && fn(e, arg))
+                c->tlb_used[mode][kept++] = (uint16_t)i;
+        }
+    } else {
+        for (unsigned i = 0; i < TLB_SIZE; i++) {
+            struct tlb_entry *e = &c->tlb[mode][i];
+            if (e->tag_read == TLB_INVALID)
+                continue;
+            if (fn(e, arg))
+                c->tlb_used[mode][kept++] = (uint16_t)i;
+        }
+        c->tlb_used_ok[mode] = true;
+    }
+    c->tlb_used_count[mode] = kept;
+}
+
+static bool tlb_drop(struct tlb_entry *e, uint64_t arg)
+{
+    (void)arg;
+    tlb_entry_clear(e);
+    return false;
+}
+
+static bool tlb_drop_nonglobal(struct tlb_entry *e, uint64_t arg)
+{
+    (void)arg;
+    if (e->phys & TLB_PHYS_GLOBAL)
+        return true;
+    tlb_entry_clear(e);
+    return false;
+}
+
 void tlb_flush_all(struct cpu_exec *c)
 {
-    for (int mode = 0; mode < TLB_MMU_MODES; mode++)
-        for (unsigned i = 0; i < TLB_SIZE; i++)
-            tlb_entry_clear(&c->tlb[mode][i]);
+    for (int mode = 0; mode < TLB_MMU_MODES; mode++) {
+        if (!c->tlb_used_ok[mode]) {
+            /* Also puts never-used (zeroed) slots in their invalid state. */
+            for (unsigned i = 0; i < TLB_SIZE; i++)
+                tlb_entry_clear(&c->tlb[mode][i]);
+            c->tlb_used_ok[mode] = true;
+            c->tlb_used_count[mode] = 0;
+            continue;
+        }
+        tlb_visit(c, mode, tlb_drop, 0);
+    }
 }
 
 void tlb_flush_nonglobal(struct cpu_exec *c)
 {
     for (int mode = 0; mode < TLB_MMU_MODES; mode++)
-        for (unsigned i = 0; i < TLB_SIZE; i++)
-            if (!(c->tlb[mode][i].phys & TLB_PHYS_GLOBAL))
-                tlb_entry_clear(&c->tlb[mode][i]);
+        tlb_visit(c, mode, tlb_drop_nonglobal, 0);
+}
+
+/* INVLPG of any address in a large page drops every 4 KiB piece of it,
+ * which sit in other slots. */
+static bool tlb_drop_large_piece(struct tlb_entry *e, uint64_t page)
+{
+    unsigned shift = (unsigned)((e->phys & TLB_PHYS_SHIFT_MASK) >> TLB_PHYS_SHIFT_POS);
+    if (shift > 12 && ((tlb_entry_page(e) ^ page) >> shift) == 0) {
+        tlb_entry_clear(e);
+        return false;
+    }
+    return true;
+}
+
+static bool tlb_drop_phys(struct tlb_entry *e, uint64_t phys_page)
+{
+    if ((e->phys & TLB_PAGE_MASK) != phys_page)
+        return true;
+    tlb_entry_clear(e);
+    return false;
 }
 
 void tlb_flush_page(struct cpu_exec *c, uint64_t linear)
@@ -320,25 +397,12 @@ void tlb_flush_page(struct cpu_exec *c, uint64_t linear)
         struct tlb_entry *e = tlb_slot(c, mode, linear);
         if (tlb_entry_page(e) == page)
             tlb_entry_clear(e);
-        /* 4 KiB pieces of a large page sit in other slots; INVLPG of any
-         * address in the large page drops the whole translation. */
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
-            e = &c->tlb[mode][i];
-            unsigned shift = (unsigned)((e->phys & TLB_PHYS_SHIFT_MASK) >> TLB_PHYS_SHIFT_POS);
-            uint64_t epage = tlb_entry_page(e);
-            if (shift > 12 && epage != TLB_INVALID && ((epage ^ page) >> shift) == 0)
-                tlb_entry_clear(e);
-        }
+        tlb_visit(c, mode, tlb_drop_large_piece, page);
     }
 }
 
 void tlb_flush_phys(struct cpu_exec *c, uint64_t phys_page)
 {
-    const uint64_t page = phys_page & TLB_PAGE_MASK;
     for (int mode = 0; mode < TLB_MMU_MODES; mode++)
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
-            struct tlb_entry *e = &c->tlb[mode][i];
-            if (tlb_entry_page(e) != TLB_INVALID && (e->phys & TLB_PAGE_MASK) == page)
-                tlb_entry_clear(e);
-        }
+        tlb_visit(c, mode, tlb_drop_phys, phys_page & TLB_PAGE_MASK);
 }
