@@ -283,12 +283,13 @@ HELPER(helper_xsave)
         mmu_store_bytes(c, a0, mem, sizeof(mem));
         return 0;
     }
-    /* XRSTOR, standard form: a compacted image, state bits outside XCR0 or
-     * non-zero reserved header bytes are #GP. */
-    bool reserved = false;
-    for (unsigned i = 16; i < 64; i++)
+    /* XRSTOR, standard form (SDM vol. 1, 13.8.1): header bytes 23:8
+     * (XCOMP_BV and the next 8) must be zero and XSTATE_BV within XCR0,
+     * else #GP; bytes 63:24 are not looked at. */
+    bool reserved = xcomp_bv != 0;
+    for (unsigned i = 16; i < 24; i++)
         reserved |= mem[XSAVE_HEADER + i] != 0;
-    if ((xcomp_bv >> 63) || (xstate_bv & ~c->cpu.xcr0) || reserved)
+    if ((xstate_bv & ~c->cpu.xcr0) || reserved)
         cpu_raise_exception_err(c, X86_EXC_GP, 0);
     uint8_t img[512];
     memcpy(img, cur, sizeof(img));

@@ -25,9 +25,6 @@
 ; string says QEMU): LDMXCSR and FXRSTOR do not check reserved MXCSR bits,
 ; unmasked SIMD exceptions raise nothing and store the masked result, and
 ; a store split over a not-present page writes its low 8 bytes first.
-; The XRSTOR header check covers bytes 23:16 only; XRSTOR_HEADER_OPEN adds
-; XCOMP_BV and bytes 63:24, where vx86 departed from the SDM when this was
-; written.
 %include "guest.inc"
 
 ; ---------------------------------------------------------------- layout
@@ -1058,8 +1055,6 @@ lm_xsave_tests:
         LCHECK  qword [V_EXC_VEC], 13, '  xrstor with header byte 16 set: vector', 2
         LCHECK  qword [V_EXC_ERR], 0, '  error code', 4
         mov     byte [XAREA + 512 + 16], 0
-%ifdef XRSTOR_HEADER_OPEN
-        ; vx86 departs from the SDM here (reported, not yet fixed)
         mov     byte [XAREA + 512 + 8], 1       ; XCOMP_BV = 1, bit 63 clear
         EXPECT  .xr4
         xrstor  [XAREA]
@@ -1072,7 +1067,6 @@ lm_xsave_tests:
 .xr5:   END_EXPECT
         LCHECK  qword [V_EXC_VEC], NONE, '  xrstor with header byte 32 set: vector', 2
         mov     byte [XAREA + 512 + 32], 0
-%endif
         mov     qword [XAREA + 512], 7
         EXPECT  .xr3
         xrstor  [XAREA]
