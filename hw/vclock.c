@@ -104,5 +104,7 @@ uint64_t vclock_ticks_to_ns(uint64_t ticks, uint64_t hz)
 
 uint64_t vclock_ns_to_ticks(uint64_t ns, uint64_t hz)
 {
+    if (hz == NS_PER_SEC) /* the bt TSC: RDTSC is frequent, skip the 128-bit divide */
+        return ns;
     return (uint64_t)((unsigned __int128)ns * hz / NS_PER_SEC);
 }
