@@ -277,9 +277,16 @@ static const void *bt_jit_lookup(struct cpu_exec *c, const void *tag, int64_t sl
     if ((from->mode & 3) != 2)
         lin &= 0xffffffffu;
     const struct tlb_entry *te = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (te->tag_code != (lin & TLB_PAGE_MASK))
-        return NULL;
-    uint64_t phys = (te->phys & TLB_PAGE_MASK) | (lin & 0xfff);
+    uint64_t phys;
+    if (te->tag_code == (lin & TLB_PAGE_MASK)) {
+        phys = (te->phys & TLB_PAGE_MASK) | (lin & 0xfff);
+    } else {
+        /* The code entry was evicted (the TLB is shared with data): one
+         * fetch refills it, as the loop would, without leaving. */
+        uint8_t byte;
+        if (mmu_fetch(c, lin, &byte, 1, &phys) != 1)
+            return NULL;
+    }
     struct tb *t = bt_lookup(e, lin, phys, from->mode, from->cs_base);
     if (!t || !t->code)
         return NULL;
