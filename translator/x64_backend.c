@@ -84,6 +84,7 @@ struct x64_backend {
      * no selector to keep. */
     bool tlb_static;
     int32_t tlb_static_off;
+    bool code64;                   /* the block is 64-bit code (from its ctx) */
     /* Bytes of a temp that may be nonzero (1, 2, 4, 8): a ZEXT to at least
      * that is a copy. Known for single-definition temps only. */
     uint8_t zw[IR_MAX_TEMPS];
@@ -817,6 +818,15 @@ static enum x64_cc emit_cmp(struct x64_backend *be, enum ir_cond cond, ir_temp a
             x64_test_rr(as, 8, ra, ra);
         else
             x64_alu_ri(as, X64_CMP, 8, ra, imm);
+    } else if (is_const(be, b) && (uint64_t)be->cval[b] >> 32 == 0 && be->zw[a] <= 4 &&
+               cond != IR_LT && cond != IR_LE && cond != IR_GT && cond != IR_GE) {
+        /* Both fit in 32 bits (a zero-extended, b a constant up to 2^32-1):
+         * an unsigned or equality compare of the low halves is the same,
+         * and takes the constant as an immediate. */
+        if (test)
+            x64_test_ri(as, 4, ra, (int32_t)(uint32_t)be->cval[b]);
+        else
+            x64_alu_ri(as, X64_CMP, 4, ra, (int32_t)(uint32_t)be->cval[b]);
     } else {
         int rb = use(be, b, X64_RDX);
         if (test)
@@ -1073,6 +1083,10 @@ static void emit_stc(struct x64_backend *be, const struct ir_insn *i, unsigned k
         x64_store(as, 8, cpu_mem(base), X64_RAX);
     } else if (is_const(be, i->a) && (size < 8 || const_i32(be, i->a, &imm)))
         x64_store_imm(as, size, cpu_mem(i->imm), (int32_t)be->cval[i->a]);
+    else if (is_const(be, i->a) && size == 8 && !be->code64 && (uint64_t)be->cval[i->a] >> 32 == 0 &&
+             i->imm == (int64_t)offsetof(struct cpu_exec, cpu.rip))
+        /* outside 64-bit mode RIP's upper half is always 0 */
+        x64_store_imm(as, 4, cpu_mem(i->imm), (int32_t)(uint32_t)be->cval[i->a]);
     else
         x64_store(as, size, cpu_mem(i->imm), use(be, i->a, X64_RAX));
     int64_t cpl = (int64_t)offsetof(struct cpu_exec, cpl);
@@ -1524,6 +1538,7 @@ int x64_compile(struct x64_backend *be, const struct ir_block *ir, struct x64_bl
     be->smc_pending = false;
     memset(be->smc_at, 0, n * sizeof(be->smc_at[0]));
     be->tlb_static = info->tlb_cpl_known;
+    be->code64 = !info->ctx || ((info->ctx >> 32) & 3) == 2; /* unknown: as 64-bit */
     be->tlb_static_off = info->tlb_user ? (int32_t)(TLB_SIZE * sizeof(struct tlb_entry)) : 0;
     /* The tracking follows forward branches only (all the translator
      * makes); with a backward one every boundary checks. */
