@@ -11,6 +11,7 @@
 #include "cpu/engine.h"
 #include "cpu/exception.h"
 #include "cpu/helpers.h"
+#include "cpu/helpers_sse.h"
 #include "hw/log.h"
 #include "hw/machine.h"
 #include "hw/vclock.h"
@@ -148,6 +149,8 @@ static bool bt_helper_chain_safe(const struct ir_block *ir, unsigned k)
         helper_enter, helper_bound, helper_x87, helper_fxsave, helper_ld_rmw, helper_check_cpl0,
         helper_in, helper_desc_test, helper_arpl, helper_smsw, helper_sxdt, helper_mov_from_cr,
         helper_mov_from_dr, helper_xgetbv,
+        /* MMX/SSE: registers, MXCSR and memory only */
+        helper_sse, helper_sse_maskmov, helper_emms, helper_mxcsr, helper_crc32,
     };
     ir_helper_fn fn = ir->insns[k].fn;
     for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
