@@ -712,10 +712,6 @@ static int bt_create(struct machine *m, void **state)
             struct x64_lookup_params lp = {
                 .jc_offset = (int32_t)offsetof(struct bt_engine, jc),
                 .jc_bits = BT_JMP_CACHE_BITS,
-                .gen_offset = (int32_t)offsetof(struct machine, mem.generation),
-                .a20_offset = (int32_t)offsetof(struct machine, a20_enabled),
-                .seen_gen_offset = (int32_t)offsetof(struct bt_engine, mem_generation),
-                .seen_a20_offset = (int32_t)offsetof(struct bt_engine, a20),
                 .lookup = bt_jit_lookup,
             };
             x64_backend_set_lookup(e->jit, &lp);

@@ -9,6 +9,7 @@
 
 #include "cpu/exec.h"
 #include "cpu/helpers.h"
+#include "cpu/helpers_sse.h"
 #include "softmmu/mmu.h"
 #include "translator/x64_emit.h"
 
@@ -57,7 +58,9 @@ struct fixup {
 struct x64_backend {
     struct x64_codebuf cb;
     size_t epilogue;
-    size_t lookup_routine;   /* the shared in-code lookup, 0 = none */
+    /* The shared in-code lookup per [CS base 0][TLB: supervisor, user,
+     * by CPL]; 0 = none. */
+    size_t lookup_routine[2][3];
     struct x64_exit (*enter)(struct cpu_exec *c, const void *code);
 
     /* Per-compile workspace. */
@@ -216,6 +219,46 @@ static struct x64_mem cpu_mem(int64_t off)
     return x64_mem_bd(X64_RBX, (int32_t)off);
 }
 
+/* IR_VEC: the guest's 66-prefixed integer vector instruction run as the
+ * host's own on XMM0, between the two 16-byte fields of the context:
+ *   movdqu xmm0, [rbx+dst]; movdqu xmm1, [rbx+src]; op xmm0, xmm1 (imm8);
+ *   movdqu [rbx+dst], xmm0
+ * (the fields need not be 16-byte aligned, as a legacy SSE memory operand
+ * would have to be). Nothing else in compiled code uses XMM registers. */
+static void vec_modrm_rbx(struct x64_asm *as, unsigned xmm, size_t off)
+{
+    x64_byte(as, (uint8_t)(0x83 | xmm << 3)); /* mod 10 (disp32), reg xmm, rm rbx */
+    x64_u32(as, (uint32_t)off);
+}
+
+static void emit_vec(struct x64_backend *be, const struct ir_insn *i)
+{
+    struct x64_asm *as = &be->as;
+    uint64_t d = (uint64_t)i->imm;
+    x64_byte(as, 0xf3);
+    x64_byte(as, 0x0f);
+    x64_byte(as, 0x6f);
+    vec_modrm_rbx(as, 0, SSE_VEC_DST(d));
+    x64_byte(as, 0xf3);
+    x64_byte(as, 0x0f);
+    x64_byte(as, 0x6f);
+    vec_modrm_rbx(as, 1, SSE_VEC_SRC(d));
+    x64_byte(as, 0x66);
+    x64_byte(as, 0x0f);
+    if (SSE_VEC_MAP(d) == 2)
+        x64_byte(as, 0x38);
+    else if (SSE_VEC_MAP(d) == 3)
+        x64_byte(as, 0x3a);
+    x64_byte(as, (uint8_t)SSE_VEC_OPCODE(d));
+    x64_byte(as, 0xc1); /* mod 11, reg xmm0, rm xmm1 */
+    if (SSE_VEC_HAS_IMM(d))
+        x64_byte(as, (uint8_t)SSE_VEC_IMM(d));
+    x64_byte(as, 0xf3);
+    x64_byte(as, 0x0f);
+    x64_byte(as, 0x7f);
+    vec_modrm_rbx(as, 0, SSE_VEC_DST(d));
+}
+
 /* ---- analysis and allocation ---- */
 
 /* May t (an 8-byte LDC result) be read as a memory operand by i? */
@@ -301,7 +344,7 @@ static void find_forwards(struct x64_backend *be)
         be->fwd[k] = IR_NO_TEMP;
         be->widen[k] = false;
         switch ((enum ir_op)i->op) {
-        case IR_LABEL: case IR_CALL:
+        case IR_LABEL: case IR_CALL: case IR_VEC:
             nk = nn = 0;
             break;
         case IR_LD: case IR_ST:
@@ -1308,6 +1351,7 @@ static void emit_insn(struct x64_backend *be, unsigned k, const struct x64_block
     case IR_LD: emit_ld(be, i, k); break;
     case IR_ST: emit_st(be, i, k); break;
     case IR_CALL: emit_call(be, i, k); break;
+    case IR_VEC: emit_vec(be, i); break;
     case IR_LABEL:
         be->label_off[k] = as->len;
         break;
@@ -1377,7 +1421,9 @@ static void emit_chain_stub(struct x64_backend *be, int slot, size_t start,
     size_t f1 = x64_jcc32(as, X64_CC_NE);
     x64_alu_mi(as, X64_SUB, 4, cpu_mem(offsetof(struct cpu_exec, chain_budget)), 1);
     size_t f2 = x64_jcc32(as, X64_CC_S);
-    bool inl = info->inline_lookup && info->lookup && be->lookup_routine;
+    size_t routine = be->lookup_routine[(info->ctx & 0xffffffffu) == 0]
+                                       [info->tlb_cpl_known ? info->tlb_user : 2];
+    bool inl = info->inline_lookup && info->lookup && routine;
     size_t link = slot >= 0 ? x64_jmp32(as) : 0;
     size_t link_inline = slot < 0 && inl ? x64_jmp32(as) : 0;
     size_t lookup = as->len, f3 = 0;
@@ -1408,7 +1454,7 @@ static void emit_chain_stub(struct x64_backend *be, int slot, size_t start,
         x64_mov_ri(as, X64_R8, (uint64_t)(uintptr_t)info->tag);
         x64_mov_ri(as, X64_R9, (uint64_t)(int64_t)slot);
         x64_mov_ri(as, X64_R10, info->ctx);
-        x64_patch_rel32(as, x64_call32(as), be->lookup_routine);
+        x64_patch_rel32(as, x64_call32(as), routine);
         x64_test_rr(as, 8, X64_RAX, X64_RAX);
         x64_patch_rel32(as, x64_jcc32(as, X64_CC_E), out);
         x64_jmp_r(as, X64_RAX);
@@ -1424,34 +1470,27 @@ static void emit_chain_stub(struct x64_backend *be, int slot, size_t start,
  * code tag -> physical address -> the cache entry; returns the entry's code
  * on a full match, else what the engine's lookup returns (NULL: leave).
  * The stub makes the jump itself, so each exit has its own indirect branch
- * for the predictor. */
-static void emit_lookup_routine(struct x64_backend *be, const struct x64_lookup_params *p)
+ * for the predictor. One variant per CS base 0 or not (linear = RIP, or
+ * CS base + RIP truncated to 32 bits: a non-zero base only exists outside
+ * 64-bit mode) and per TLB table (supervisor, user, or by c->cpl).
+ * The memory map and A20 are not checked here: they change only in port
+ * I/O helpers, which end chaining (as for linked jumps); the engine's
+ * lookup on a miss does check them. */
+static void emit_lookup_routine(struct x64_backend *be, const struct x64_lookup_params *p, bool flat,
+                                int user)
 {
     struct x64_asm *as = &be->as;
     size_t miss[8];
     unsigned nmiss = 0;
     x64_load(as, 8, X64_RAX, cpu_mem(offsetof(struct cpu_exec, cpu.rip)));
-    x64_mov_rr(as, 4, X64_RCX, X64_R10);
-    x64_alu_rr(as, X64_ADD, 8, X64_RAX, X64_RCX);
-    x64_mov_rr(as, 8, X64_RCX, X64_R10);
-    x64_shift_ri(as, X64_SHR, 8, X64_RCX, 32);
-    x64_alu_ri(as, X64_AND, 4, X64_RCX, 3);
-    x64_alu_ri(as, X64_CMP, 4, X64_RCX, 2);
-    size_t is64 = x64_jcc32(as, X64_CC_E);
-    x64_mov_rr(as, 4, X64_RAX, X64_RAX);
-    x64_patch_rel32(as, is64, as->len);
-    /* the memory map and A20 the TLB was filled under */
-    x64_load(as, 8, X64_RSI, cpu_mem(offsetof(struct cpu_exec, m)));
-    x64_load(as, 8, X64_RDI, x64_mem_bd(X64_RSI, p->gen_offset));
-    x64_alu_rm(as, X64_CMP, 8, X64_RDI, cpu_mem(p->seen_gen_offset));
-    miss[nmiss++] = x64_jcc32(as, X64_CC_NE);
-    x64_load(as, 1, X64_RDI, x64_mem_bd(X64_RSI, p->a20_offset));
-    x64_load(as, 1, X64_RCX, cpu_mem(p->seen_a20_offset));
-    x64_alu_rr(as, X64_CMP, 4, X64_RDI, X64_RCX);
-    miss[nmiss++] = x64_jcc32(as, X64_CC_NE);
-    /* TLB entry of lin for c->cpl: rcx = its offset in units of 8 (40-byte
-     * entries) or bytes */
+    if (!flat) {
+        x64_mov_rr(as, 4, X64_RCX, X64_R10);
+        x64_alu_rr(as, X64_ADD, 4, X64_RAX, X64_RCX); /* 32-bit: wraps and zero-extends */
+    }
+    /* TLB entry of lin: rcx = its offset in units of 8 (40-byte entries)
+     * or bytes */
     int32_t unit = sizeof(struct tlb_entry) == 40 ? 8 : 1;
+    int32_t table = (int32_t)(TLB_SIZE * sizeof(struct tlb_entry));
     x64_mov_rr(as, 8, X64_RCX, X64_RAX);
     x64_shift_ri(as, X64_SHR, 8, X64_RCX, 12);
     x64_alu_ri(as, X64_AND, 4, X64_RCX, TLB_SIZE - 1);
@@ -1459,12 +1498,14 @@ static void emit_lookup_routine(struct x64_backend *be, const struct x64_lookup_
         x64_lea(as, X64_RCX, x64_mem_bisd(X64_RCX, X64_RCX, 4, 0));
     else
         x64_imul_rri(as, X64_RCX, X64_RCX, (int32_t)sizeof(struct tlb_entry));
-    x64_alu_rr(as, X64_XOR, 4, X64_RDX, X64_RDX);
-    x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, cpl)), 3);
-    x64_setcc(as, X64_CC_E, X64_RDX);
-    x64_imul_rri(as, X64_RDX, X64_RDX, (int32_t)(TLB_SIZE * sizeof(struct tlb_entry)) / unit);
-    x64_alu_rr(as, X64_ADD, 8, X64_RCX, X64_RDX);
-    int32_t tlb = (int32_t)x64_off_tlb();
+    if (user == 2) {
+        x64_alu_rr(as, X64_XOR, 4, X64_RDX, X64_RDX);
+        x64_alu_mi(as, X64_CMP, 1, cpu_mem(offsetof(struct cpu_exec, cpl)), 3);
+        x64_setcc(as, X64_CC_E, X64_RDX);
+        x64_imul_rri(as, X64_RDX, X64_RDX, table / unit);
+        x64_alu_rr(as, X64_ADD, 8, X64_RCX, X64_RDX);
+    }
+    int32_t tlb = (int32_t)x64_off_tlb() + (user == 1 ? table : 0);
     x64_mov_rr(as, 8, X64_RDX, X64_RAX);
     x64_alu_ri(as, X64_AND, 8, X64_RDX, (int32_t)TLB_PAGE_MASK);
     x64_alu_rm(as, X64_CMP, 8, X64_RDX,
@@ -1509,8 +1550,13 @@ void x64_backend_set_lookup(struct x64_backend *be, const struct x64_lookup_para
     as->buf = be->cb.rw;
     as->cap = be->cb.size;
     as->len = be->cb.keep;
-    be->lookup_routine = as->len;
-    emit_lookup_routine(be, p);
+    for (int flat = 0; flat < 2; flat++) {
+        for (int user = 0; user < 3; user++) {
+            as->len = (as->len + 15) & ~(size_t)15;
+            be->lookup_routine[flat][user] = as->len;
+            emit_lookup_routine(be, p, flat, user);
+        }
+    }
     be->cb.keep = be->cb.used = (as->len + 15) & ~(size_t)15;
 }
 

@@ -71,12 +71,6 @@ static inline unsigned x64_jc_index(uint64_t lin, unsigned bits)
 struct x64_lookup_params {
     int32_t jc_offset;       /* the table, from the struct cpu_exec */
     unsigned jc_bits;
-    /* The lookup only runs while the memory map and A20 are those the TLB
-     * was filled under: the uint64_t generation and the bool A20 in the
-     * machine (offsets in struct machine, found through cpu_exec.m) against
-     * copies at these offsets from the struct cpu_exec. */
-    int32_t gen_offset, a20_offset;
-    int32_t seen_gen_offset, seen_a20_offset;
     x64_lookup_fn lookup;    /* on a miss */
 };
 
