@@ -84,6 +84,9 @@ struct cpu_exec {
     uint64_t seg_rlim1[X86_NR_SEGS];
     uint64_t seg_wlim1[X86_NR_SEGS];
 
+    /* A 16-byte memory operand of an IR_VEC operation, loaded here first. */
+    uint8_t sse_scratch[16];
+
     struct tlb_entry tlb[TLB_MMU_MODES][TLB_SIZE];
     /* The slots filled since the last flush, so flushes (every CR3 write,
      * INVLPG, new code pages) visit those instead of the whole table.

@@ -337,3 +337,56 @@ HELPER(helper_xcr)
     c->cpu.xcr0 = v;
     return 0;
 }
+
+/* ---- IR_VEC: host-executable integer vector forms ---- */
+
+bool sse_vec_form(unsigned map, unsigned op, bool *has_imm)
+{
+    *has_imm = false;
+    switch (map) {
+    case 1:
+        /* Unpacks, packs, compares, arithmetic, logic, shifts by an XMM
+         * count, multiplies: every Vx,Wx row of 60-6D and D1-FE but
+         * PMOVMSKB (D7, a general register), MOVQ (D6), MOVNTDQ (E7),
+         * CVT (E6), LDDQU (F0, F2 only) and MASKMOVDQU (F7). */
+        if (op >= 0x60 && op <= 0x6d)
+            return true;
+        if (op >= 0x74 && op <= 0x76)
+            return true;
+        if (op >= 0xd1 && op <= 0xfe)
+            return op != 0xd6 && op != 0xd7 && op != 0xe6 && op != 0xe7 && op != 0xf0 &&
+                   op != 0xf7;
+        return false;
+    case 2:
+        /* SSSE3 00-0B and 1C-1E, SSE4.1 28 29 2B 37-40 (not PBLENDVB's
+         * implicit XMM0, PTEST's flags, the narrow PMOVSX/ZX loads,
+         * MOVNTDQA, PHMINPOSUW's partial result). */
+        if (op <= 0x0b || (op >= 0x1c && op <= 0x1e))
+            return true;
+        return op == 0x28 || op == 0x29 || op == 0x2b || (op >= 0x37 && op <= 0x40);
+    case 3:
+        /* PBLENDW, PALIGNR, MPSADBW. */
+        *has_imm = true;
+        return op == 0x0e || op == 0x0f || op == 0x42;
+    default:
+        return false;
+    }
+}
+
+void sse_vec_run(struct cpu_exec *c, uint64_t desc)
+{
+    struct sse_ctx s;
+    memset(&s, 0, sizeof(s));
+    s.map = (uint8_t)SSE_VEC_MAP(desc);
+    s.opcode = (uint8_t)SSE_VEC_OPCODE(desc);
+    s.pfx = SSE_PFX_66;
+    s.imm = (uint8_t)SSE_VEC_IMM(desc);
+    s.width = 16;
+    s.mxcsr = c->cpu.fpu.mxcsr;
+    uint8_t *base = (uint8_t *)c;
+    memcpy(&s.dst, base + SSE_VEC_DST(desc), 16);
+    memcpy(&s.src, base + SSE_VEC_SRC(desc), 16);
+    /* Every form sse_vec_form accepts is defined for 66: SSE_OK. */
+    sse_int_exec(&s);
+    memcpy(base + SSE_VEC_DST(desc), &s.dst, 16);
+}

@@ -42,3 +42,27 @@ HELPER(helper_xsave);        /* linear, 0 XSAVE / 1 XRSTOR, 64-bit form */
 HELPER(helper_xcr);          /* 0 XGETBV / 1 XSETBV */
 
 #endif
+
+/* IR_VEC: a 128-bit integer operation of the 66-prefixed SSE2..SSE4.1 set
+ * on two 16-byte fields of the execution context (XMM registers, or the
+ * scratch a memory operand was loaded into). The x86-64 code generator
+ * runs it as the host instruction itself; the IR interpreter through
+ * sse_vec_run. Descriptor (the IR insn's imm):
+ *   0-7 opcode, 8-9 map (1 0F, 2 0F 38, 3 0F 3A), 10-17 imm8, 18 has imm8,
+ *   19-39 destination offset, 40-60 source offset. */
+#define SSE_VEC_DESC(map, opc, has_imm, imm, dst_off, src_off) \
+    ((uint64_t)(opc) | (uint64_t)(map) << 8 | (uint64_t)(imm) << 10 | (uint64_t)(has_imm) << 18 | \
+     (uint64_t)(dst_off) << 19 | (uint64_t)(src_off) << 40)
+#define SSE_VEC_OPCODE(d)  ((unsigned)((d) & 0xff))
+#define SSE_VEC_MAP(d)     ((unsigned)((d) >> 8) & 3)
+#define SSE_VEC_IMM(d)     ((unsigned)((d) >> 10) & 0xff)
+#define SSE_VEC_HAS_IMM(d) (((d) >> 18) & 1)
+#define SSE_VEC_DST(d)     ((size_t)((d) >> 19) & 0x1fffff)
+#define SSE_VEC_SRC(d)     ((size_t)((d) >> 40) & 0x1fffff)
+
+/* Whether the 66-prefixed map/opcode is one IR_VEC can carry (register or
+ * 16-byte memory source, no implicit operand, no flags, no general
+ * register); has_imm tells whether it takes an imm8. */
+bool sse_vec_form(unsigned map, unsigned opcode, bool *has_imm);
+/* Runs an IR_VEC descriptor on c (the interpreter's way). */
+void sse_vec_run(struct cpu_exec *c, uint64_t desc);

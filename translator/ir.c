@@ -232,6 +232,11 @@ void ir_exit(struct ir_block *b, int chain_slot)
     ir_emit(b, IR_EXIT)->imm = chain_slot;
 }
 
+void ir_vec(struct ir_block *b, uint64_t desc)
+{
+    ir_emit(b, IR_VEC)->imm = (int64_t)desc;
+}
+
 static const char *const ir_op_names[IR_OP_COUNT] = {
     [IR_NOP] = "nop", [IR_MOVI] = "movi", [IR_MOV] = "mov", [IR_LDC] = "ldc",
     [IR_STC] = "stc", [IR_ADD] = "add", [IR_SUB] = "sub", [IR_AND] = "and",
@@ -240,7 +245,7 @@ static const char *const ir_op_names[IR_OP_COUNT] = {
     [IR_MULHU] = "mulhu", [IR_MULHS] = "mulhs", [IR_NEG] = "neg", [IR_NOT] = "not",
     [IR_ZEXT] = "zext", [IR_SEXT] = "sext", [IR_SETCC] = "setcc", [IR_SELECT] = "select",
     [IR_LD] = "ld", [IR_ST] = "st", [IR_CALL] = "call", [IR_LABEL] = "label",
-    [IR_BR] = "br", [IR_BRCOND] = "brcond", [IR_EXIT] = "exit",
+    [IR_BR] = "br", [IR_BRCOND] = "brcond", [IR_EXIT] = "exit", [IR_VEC] = "vec",
 };
 
 static const char *const ir_cond_names[] = {

@@ -38,6 +38,7 @@ enum ir_op {
     IR_BR,                    /* goto label imm */
     IR_BRCOND,                /* if (a cond b) goto label imm */
     IR_EXIT,                  /* end of block; imm = chain slot (0, 1) or -1 */
+    IR_VEC,                   /* 128-bit op on two 16-byte context fields; imm: cpu/helpers_sse.h */
     IR_OP_COUNT
 };
 
@@ -102,6 +103,7 @@ void ir_label(struct ir_block *b, unsigned label);
 void ir_br(struct ir_block *b, unsigned label);
 void ir_brcond(struct ir_block *b, enum ir_cond cond, ir_temp a, ir_temp c, unsigned label);
 void ir_exit(struct ir_block *b, int chain_slot);
+void ir_vec(struct ir_block *b, uint64_t desc);
 
 /* Constant folding, dead flag/RIP stores and dead code; run before
  * ir_block_finalize (it works on label numbers). */

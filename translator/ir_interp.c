@@ -7,6 +7,7 @@
 #include "cpu/helpers.h"
 #include "softmmu/mmu.h"
 #include "translator/ir.h"
+#include "cpu/helpers_sse.h"
 
 /* Guest memory through the TLB's fast path; everything else (misses, MMIO,
  * watched pages, page crossings) goes to the soft MMU. */
@@ -148,6 +149,9 @@ int ir_interp_run(const struct ir_block *b, struct cpu_exec *c, uint64_t *t)
             break;
         case IR_ST:
             interp_store(c, t[i->a], i->size, t[i->b]);
+            break;
+        case IR_VEC:
+            sse_vec_run(c, (uint64_t)i->imm);
             break;
         case IR_CALL: {
             uint64_t a0 = i->nargs > 0 ? t[i->a] : 0, a1 = i->nargs > 1 ? t[i->b] : 0;

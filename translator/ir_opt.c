@@ -32,7 +32,7 @@ static bool ir_observes_state(enum ir_op op)
 {
     switch (op) {
     case IR_LD: case IR_ST: case IR_CALL: case IR_LABEL: case IR_BR:
-    case IR_BRCOND: case IR_EXIT:
+    case IR_BRCOND: case IR_EXIT: case IR_VEC:
         return true;
     default:
         return false;

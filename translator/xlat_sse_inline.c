@@ -1,8 +1,10 @@
 /* The hot SSE2 forms that compilers emit for copies, string scans and
  * integer vector code (moves, logic, byte compares with PMOVMSKB, adds,
  * shuffles, unpacks, shifts), translated inline as pairs of 64-bit
- * operations; everything else, and every unusual case of these (CR0.TS,
- * misalignment, a store across a page), goes to helper_sse. */
+ * operations; the other 66-prefixed integer vector forms as IR_VEC (the
+ * host's own instruction in compiled code); everything else, and every
+ * unusual case of these (CR0.TS, misalignment, a store across a page),
+ * goes to helper_sse. */
 #include "cpu/helpers_sse.h"
 #include "translator/xlat_sse.h"
 
@@ -265,13 +267,66 @@ static bool shift_imm(struct ir_block *b, unsigned opc, unsigned ext, unsigned n
     return false;
 }
 
+/* Whether this host can run the 0F 38 / 0F 3A forms itself (SSSE3 and
+ * SSE4.1); the IR interpreter runs every form on any host. */
+static bool host_has_sse41(void)
+{
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("sse4.1");
+#else
+    return true;
+#endif
+}
+
+/* The 66-prefixed integer vector forms as one IR_VEC each: the host
+ * instruction in the x86-64 code generator, sse_vec_run in the
+ * interpreter. */
+static bool xlat_sse_vec(struct xlat_ctx *x)
+{
+    const struct x86_insn *in = x->insn;
+    struct ir_block *b = x->ir;
+    bool has_imm;
+    if (in->pfx_col != 1 || !sse_vec_form(in->map, in->opcode, &has_imm))
+        return false;
+    if (in->map != 1 && !host_has_sse41())
+        return false;
+    const struct x86_operand *dst = &in->op[0], *src = &in->op[1];
+    if (dst->kind != X86_OPK_XMM || (src->kind != X86_OPK_XMM && src->kind != X86_OPK_MEM) ||
+        (src->kind == X86_OPK_MEM && src->size != 16))
+        return false;
+    unsigned slow = ir_new_label(b), done = ir_new_label(b);
+    ir_temp cr0 = ir_ldc(b, 8, OFF_CR0);
+    ir_brcond(b, IR_TSTNZ, cr0, ir_movi(b, X86_CR0_EM | X86_CR0_TS), slow);
+    ir_temp cr4 = ir_ldc(b, 8, OFF_CR4);
+    ir_brcond(b, IR_TSTZ, cr4, ir_movi(b, X86_CR4_OSFXSR), slow);
+    size_t src_off;
+    if (src->kind == X86_OPK_MEM) {
+        ir_temp lin = xlat_mem_linear(x, 16, false);
+        ir_brcond(b, IR_TSTNZ, lin, ir_movi(b, 15), slow);
+        ir_temp lo = ir_ld(b, 8, lin);
+        ir_temp hi = ir_ld(b, 8, ir_binopi(b, IR_ADD, lin, 8));
+        src_off = offsetof(struct cpu_exec, sse_scratch);
+        ir_stc(b, 8, src_off, lo);
+        ir_stc(b, 8, src_off + 8, hi);
+    } else {
+        src_off = OFF_XMM(src->reg, 0);
+    }
+    unsigned imm = has_imm ? (uint8_t)in->op[2].value : 0;
+    ir_vec(b, SSE_VEC_DESC(in->map, in->opcode, has_imm, imm, OFF_XMM(dst->reg, 0), src_off));
+    ir_br(b, done);
+    ir_label(b, slow);
+    xlat_sse_generic(x);
+    ir_label(b, done);
+    return true;
+}
+
 bool xlat_sse_inline(struct xlat_ctx *x)
 {
     const struct x86_insn *in = x->insn;
     struct ir_block *b = x->ir;
     struct sse_inline_form f = sse_inline_classify(in);
     if (f.op == SI_NONE)
-        return false;
+        return xlat_sse_vec(x);
     const struct x86_operand *dst = &in->op[0], *src = &in->op[1];
     bool dst_mem = dst->kind == X86_OPK_MEM, src_mem = src->kind == X86_OPK_MEM;
     /* Only XMM forms (no MMX), as the table rows say. */
