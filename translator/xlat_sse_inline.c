@@ -267,6 +267,16 @@ static bool shift_imm(struct ir_block *b, unsigned opc, unsigned ext, unsigned n
     return false;
 }
 
+/* Sends the #UD/#NM cases (CR0.EM or CR0.TS set, CR4.OSFXSR clear) to the
+ * slow path, where helper_sse raises them. */
+static void sse_check_inline(struct ir_block *b, unsigned slow)
+{
+    ir_temp cr0 = ir_ldc(b, 8, OFF_CR0);
+    ir_brcond(b, IR_TSTNZ, cr0, ir_movi(b, X86_CR0_EM | X86_CR0_TS), slow);
+    ir_temp cr4 = ir_ldc(b, 8, OFF_CR4);
+    ir_brcond(b, IR_TSTZ, cr4, ir_movi(b, X86_CR4_OSFXSR), slow);
+}
+
 /* Whether this host can run the 0F 38 / 0F 3A forms itself (SSSE3 and
  * SSE4.1); the IR interpreter runs every form on any host. */
 static bool host_has_sse41(void)
@@ -295,10 +305,7 @@ static bool xlat_sse_vec(struct xlat_ctx *x)
         (src->kind == X86_OPK_MEM && src->size != 16))
         return false;
     unsigned slow = ir_new_label(b), done = ir_new_label(b);
-    ir_temp cr0 = ir_ldc(b, 8, OFF_CR0);
-    ir_brcond(b, IR_TSTNZ, cr0, ir_movi(b, X86_CR0_EM | X86_CR0_TS), slow);
-    ir_temp cr4 = ir_ldc(b, 8, OFF_CR4);
-    ir_brcond(b, IR_TSTZ, cr4, ir_movi(b, X86_CR4_OSFXSR), slow);
+    sse_check_inline(b, slow);
     size_t src_off;
     if (src->kind == X86_OPK_MEM) {
         ir_temp lin = xlat_mem_linear(x, 16, false);
@@ -336,11 +343,7 @@ bool xlat_sse_inline(struct xlat_ctx *x)
         return false;
 
     unsigned slow = ir_new_label(b), done = ir_new_label(b);
-    /* #UD/#NM conditions: CR0.EM or CR0.TS set, or CR4.OSFXSR clear. */
-    ir_temp cr0 = ir_ldc(b, 8, OFF_CR0);
-    ir_brcond(b, IR_TSTNZ, cr0, ir_movi(b, X86_CR0_EM | X86_CR0_TS), slow);
-    ir_temp cr4 = ir_ldc(b, 8, OFF_CR4);
-    ir_brcond(b, IR_TSTZ, cr4, ir_movi(b, X86_CR4_OSFXSR), slow);
+    sse_check_inline(b, slow);
 
     unsigned msize = dst_mem ? dst->size : src_mem ? src->size : 0;
     ir_temp lin = NONE;
