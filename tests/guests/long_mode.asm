@@ -257,104 +257,7 @@ pm_main:
 ; ================================================================ 64-bit
 bits 64
 
-; AL -> COM1 once THR has room.
-lm_putc:
-        push    rdx
-        push    rax
-        mov     dx, COM1 + UART_LSR
-.wait:  in      al, dx
-        test    al, LSR_THRE
-        jz      .wait
-        pop     rax
-        mov     dx, COM1 + UART_THR
-        out     dx, al
-        pop     rdx
-        ret
-
-lm_putc_nl:
-        cmp     al, 10
-        jne     lm_putc
-        mov     al, 13
-        call    lm_putc
-        mov     al, 10
-        jmp     lm_putc
-
-; Prints the zero-terminated string at RSI; RSI ends past the zero.
-lm_puts:
-        push    rax
-.next:  lodsb
-        test    al, al
-        jz      .done
-        call    lm_putc_nl
-        jmp     .next
-.done:  pop     rax
-        ret
-
-lm_print_inline:
-        push    rsi
-        pushfq
-        mov     rsi, [rsp + 16]
-        call    lm_puts
-        mov     [rsp + 16], rsi
-        popfq
-        pop     rsi
-        ret
-
-; RAX in hex as 0x..., CL digits (1..16).
-lm_puthex:
-        push    rax
-        push    rbx
-        push    rcx
-        push    rdx
-        mov     rbx, rax
-        mov     al, '0'
-        call    lm_putc
-        mov     al, 'x'
-        call    lm_putc
-        movzx   edx, cl
-        mov     ecx, 16
-        sub     ecx, edx
-        shl     ecx, 2
-        shl     rbx, cl                 ; the wanted digits to the top
-        mov     ecx, edx
-.digit: rol     rbx, 4
-        mov     al, bl
-        and     al, 0x0F
-        add     al, '0'
-        cmp     al, '9'
-        jbe     .out
-        add     al, 'a' - '0' - 10
-.out:   call    lm_putc
-        loop    .digit
-        pop     rdx
-        pop     rcx
-        pop     rbx
-        pop     rax
-        ret
-
-; RAX in decimal.
-lm_putdec:
-        push    rax
-        push    rcx
-        push    rdx
-        push    rbx
-        mov     ebx, 10
-        xor     ecx, ecx
-.div:   xor     edx, edx
-        div     rbx
-        push    rdx
-        inc     ecx
-        test    rax, rax
-        jnz     .div
-.out:   pop     rax
-        add     al, '0'
-        call    lm_putc
-        loop    .out
-        pop     rbx
-        pop     rdx
-        pop     rcx
-        pop     rax
-        ret
+%include "lm_console.inc"
 
 ; RAX actual, RDX expected, CL digits; the label follows the call.
 lm_check_inline:
@@ -376,29 +279,6 @@ lm_check_inline:
 .ok:    LPRINT  10
         pop     rsi
         ret
-
-lm_finish:
-        mov     eax, [FAIL_COUNT]
-        test    eax, eax
-        jnz     .fail
-        LPRINT  'result: pass', 10
-        mov     al, EXIT_PASS
-        jmp     lm_exit
-.fail:  LPRINT  'result: FAIL ('
-        call    lm_putdec
-        LPRINT  ' failed checks)', 10
-        mov     al, EXIT_FAIL
-lm_exit:
-        push    rax
-        mov     dx, COM1 + UART_LSR
-.drain: in      al, dx
-        test    al, LSR_TEMT
-        jz      .drain
-        pop     rax
-        out     DEBUG_EXIT_PORT, al
-.hang:  cli
-        hlt
-        jmp     .hang
 
 ; ---------------------------------------------------------------- IDT
 
