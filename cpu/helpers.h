@@ -82,7 +82,6 @@ HELPER(helper_sysexit);      /* operand size */
 HELPER(helper_syscall);      /* next rip */
 HELPER(helper_sysret);       /* operand size */
 HELPER(helper_swapgs);
-HELPER(helper_xgetbv);
 HELPER(helper_x87);          /* opcode | modrm << 8, memory operand, operand size; a3 = seg | 0x100: a1 is an offset in seg */
 HELPER(helper_fxsave);       /* linear, 0 save / 1 restore, 64-bit form */
 

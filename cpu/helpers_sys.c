@@ -488,11 +488,6 @@ HELPER(helper_pause)
     return 0;
 }
 
-HELPER(helper_xgetbv)
-{
-    (void)a0; (void)a1; (void)a2; (void)a3;
-    cpu_raise_exception(c, X86_EXC_UD); /* XSAVE is not advertised */
-}
 
 HELPER(helper_lxdt)
 {

@@ -90,6 +90,9 @@ enum sse_result {
 /* Integer, shuffle and move operations of MMX, SSE2, SSSE3, SSE4.1, SSE4.2
  * (sse_int.c). */
 enum sse_result sse_int_exec(struct sse_ctx *s);
+/* The SSE4.2 string compares PCMPESTRM/ESTRI/ISTRM/ISTRI (0F 3A 60-63;
+ * sse_string.c, reached through sse_int_exec). */
+enum sse_result sse_string_exec(struct sse_ctx *s);
 /* Floating-point operations and their moves, conversions, compares,
  * shuffles (sse_fp.c). */
 enum sse_result sse_fp_exec(struct sse_ctx *s);

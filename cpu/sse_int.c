@@ -5,9 +5,6 @@
 
 #include "cpu/sse.h"
 
-/* sse_string.c: 0F 3A 60-63. Declared here because cpu/sse.h is the
- * interface the glue sees, and this is not part of it. */
-enum sse_result sse_string_exec(struct sse_ctx *s);
 
 typedef union sse_reg vreg;
 

@@ -3,8 +3,6 @@
  * processing model; called from sse_int.c. */
 #include "cpu/sse.h"
 
-enum sse_result sse_string_exec(struct sse_ctx *s);
-
 #define FLAG_CF 0x001u
 #define FLAG_ZF 0x040u
 #define FLAG_SF 0x080u

@@ -148,7 +148,7 @@ static bool bt_helper_chain_safe(const struct ir_block *ir, unsigned k)
         helper_sahf, helper_string, bt_string_rep, helper_cpuid, helper_rdtsc, helper_rdtscp, helper_pause,
         helper_enter, helper_bound, helper_x87, helper_fxsave, helper_ld_rmw, helper_check_cpl0,
         helper_in, helper_desc_test, helper_arpl, helper_smsw, helper_sxdt, helper_mov_from_cr,
-        helper_mov_from_dr, helper_xgetbv,
+        helper_mov_from_dr,
         /* MMX/SSE: registers, MXCSR and memory only */
         helper_sse, helper_sse_maskmov, helper_emms, helper_mxcsr, helper_crc32,
     };
