@@ -5,7 +5,6 @@
 
 #include "cpu/sse.h"
 
-
 typedef union sse_reg vreg;
 
 static int8_t sat_s8(int32_t v)
